@@ -1,0 +1,306 @@
+"""Structures (support bodies, financers, third places) and what they offer."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from directory.validators import validate_siret
+from support_chain.models import Need, Stage, SupportLevel
+
+from .territory import Territory, TerritoryKind, TerritoryLink
+from .vocabulary import (
+    Fee,
+    Instrument,
+    LegalForm,
+    Mode,
+    Network,
+    OfferType,
+    PublicationStatus,
+    StructureRole,
+)
+
+# An entry not verified for this long is flagged "à vérifier".
+STALE_AFTER = datetime.timedelta(days=365)
+
+ROLE_FIELDS = {
+    StructureRole.SUPPORT: "role_support",
+    StructureRole.FINANCER: "role_financer",
+    StructureRole.THIRD_PLACE: "role_third_place",
+}
+MODE_FIELDS = {Mode.IN_PERSON: "mode_presentiel", Mode.REMOTE: "mode_distance"}
+
+
+class PublishableQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=PublicationStatus.PUBLISHED)
+
+    def stale(self, now=None):
+        now = now or timezone.now()
+        return self.filter(Q(last_verified_at__isnull=True) | Q(last_verified_at__lt=now - STALE_AFTER))
+
+
+class Publishable(models.Model):
+    status = models.CharField(
+        _("statut de publication"),
+        max_length=12,
+        choices=PublicationStatus.choices,
+        default=PublicationStatus.DRAFT,
+        db_index=True,
+    )
+    last_verified_at = models.DateTimeField(_("vérifié le"), null=True, blank=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_stale(self) -> bool:
+        return self.last_verified_at is None or self.last_verified_at < timezone.now() - STALE_AFTER
+
+
+class StructureQuerySet(PublishableQuerySet):
+    def with_role(self, role):
+        return self.filter(**{ROLE_FIELDS[StructureRole(role)]: True})
+
+    def in_territory(self, territory):
+        """Structures located in the territory (their commune is the territory or inside it)."""
+        return self.filter(commune__ancestor_links__ancestor=territory)
+
+
+class Structure(Publishable):
+    """One organisation: a support body, a financer, a third place, or several at once."""
+
+    siret = models.CharField(
+        _("SIRET"), max_length=14, unique=True, null=True, blank=True, validators=[validate_siret]
+    )
+    name = models.CharField(_("nom"), max_length=200)
+    legal_form = models.ForeignKey(
+        LegalForm, models.PROTECT, null=True, blank=True, verbose_name=_("forme juridique")
+    )
+    role_support = models.BooleanField(_("structure d'accompagnement"), default=False)
+    role_financer = models.BooleanField(_("financeur"), default=False)
+    role_third_place = models.BooleanField(_("tiers-lieu"), default=False)
+    network = models.ForeignKey(Network, models.PROTECT, null=True, blank=True, verbose_name=_("réseau"))
+    description = models.TextField(_("présentation"), blank=True)
+    address = models.CharField(_("adresse"), max_length=300, blank=True)
+    commune = models.ForeignKey(
+        Territory,
+        models.PROTECT,
+        related_name="structures",
+        limit_choices_to={"kind": TerritoryKind.COMMUNE},
+        verbose_name=_("commune"),
+    )
+    region = models.ForeignKey(
+        Territory,
+        models.PROTECT,
+        related_name="curated_structures",
+        limit_choices_to={"kind": TerritoryKind.REGION},
+        verbose_name=_("région de rattachement (CRESS)"),
+        help_text=_("Par défaut, la région de la commune."),
+        blank=True,
+    )
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    website = models.URLField(_("site web"), blank=True)
+    email = models.EmailField(_("courriel"), blank=True)
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    opening_hours = models.TextField(_("horaires d'ouverture"), blank=True)
+    accessibility = models.TextField(_("accessibilité"), blank=True)
+
+    objects = StructureQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("structure")
+        verbose_name_plural = _("structures")
+        indexes = [models.Index(fields=["status", "name"])]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("directory:structure_detail", args=[self.pk])
+
+    @property
+    def roles(self) -> list[str]:
+        return [role for role, field in ROLE_FIELDS.items() if getattr(self, field)]
+
+    def set_roles(self, roles):
+        for role, field in ROLE_FIELDS.items():
+            setattr(self, field, role in roles)
+
+    def clean(self):
+        if not self.roles:
+            raise ValidationError(_("Indiquez au moins un rôle : accompagnement, financement ou tiers-lieu."))
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValidationError(_("Renseignez la latitude et la longitude ensemble."))
+        if self.latitude is not None and not (-90 <= self.latitude <= 90 and -180 <= self.longitude <= 180):
+            raise ValidationError(_("Coordonnées géographiques hors limites."))
+
+    def save(self, *args, **kwargs):
+        if self.siret == "":
+            self.siret = None
+        if self.commune_id and not self.region_id:
+            self.region_id = Territory.objects.values_list("region_id", flat=True).get(pk=self.commune_id)
+        super().save(*args, **kwargs)
+
+
+class OfferQuerySet(PublishableQuerySet):
+    def published(self):
+        """Published offers of published structures."""
+        return self.filter(status=PublicationStatus.PUBLISHED, structure__status=PublicationStatus.PUBLISHED)
+
+    def covering(self, territory):
+        """Offers whose coverage contains the territory (the territory itself or any of its ancestors)."""
+        ancestors = TerritoryLink.objects.filter(descendant=territory).values("ancestor_id")
+        return self.filter(
+            Exists(
+                Offer.coverage.through.objects.filter(offer_id=OuterRef("pk"), territory_id__in=ancestors)
+            )
+        )
+
+    def within(self, territory):
+        """Offers covering the territory, one of its ancestors, or any territory inside it."""
+        ancestors = TerritoryLink.objects.filter(descendant=territory).values("ancestor_id")
+        descendants = TerritoryLink.objects.filter(ancestor=territory).values("descendant_id")
+        coverage = Offer.coverage.through.objects.filter(offer_id=OuterRef("pk"))
+        return self.filter(
+            Exists(coverage.filter(Q(territory_id__in=ancestors) | Q(territory_id__in=descendants)))
+        )
+
+    def for_stage(self, stage):
+        return self.filter(Exists(Offer.stages.through.objects.filter(offer_id=OuterRef("pk"), stage=stage)))
+
+    def for_need(self, need):
+        return self.filter(Exists(Offer.needs.through.objects.filter(offer_id=OuterRef("pk"), need=need)))
+
+    def of_type(self, offer_type):
+        return self.filter(offer_type=offer_type)
+
+    def open_on(self, day):
+        """Offers that are not calls for projects, or calls open on that day."""
+        return self.filter(Q(opens_on__isnull=True) | Q(opens_on__lte=day)).filter(
+            Q(closes_on__isnull=True) | Q(closes_on__gte=day)
+        )
+
+    def not_closed_on(self, day):
+        return self.filter(Q(closes_on__isnull=True) | Q(closes_on__gte=day))
+
+    def eligible_for(self, legal_form):
+        """Offers open to every legal form, or explicitly to this one."""
+        restricted = Offer.eligible_legal_forms.through.objects.filter(offer_id=OuterRef("pk"))
+        return self.filter(~Exists(restricted) | Exists(restricted.filter(legalform=legal_form)))
+
+
+class Offer(Publishable):
+    """What a structure offers: support, funding, a place, training, information or networking."""
+
+    structure = models.ForeignKey(Structure, models.CASCADE, related_name="offers", verbose_name=_("structure"))
+    ref = models.CharField(
+        _("référence"), max_length=80, help_text=_("L'identifiant de l'offre dans la source, unique par structure.")
+    )
+    title = models.CharField(_("intitulé"), max_length=200)
+    offer_type = models.CharField(_("type d'offre"), max_length=20, choices=OfferType.choices, db_index=True)
+    description = models.TextField(_("description"), blank=True)
+    stages = models.ManyToManyField(Stage, related_name="offers", verbose_name=_("étapes"))
+    needs = models.ManyToManyField(Need, related_name="offers", blank=True, verbose_name=_("besoins"))
+    support_level = models.PositiveSmallIntegerField(
+        _("niveau d'accompagnement"), choices=SupportLevel.choices, default=SupportLevel.INFORMATION
+    )
+    coverage = models.ManyToManyField(Territory, related_name="offers", verbose_name=_("territoires couverts"))
+    eligible_legal_forms = models.ManyToManyField(
+        LegalForm,
+        related_name="offers",
+        blank=True,
+        verbose_name=_("formes juridiques éligibles"),
+        help_text=_("Vide : ouvert à toutes les formes juridiques."),
+    )
+    esus_required = models.BooleanField(_("agrément ESUS requis"), default=False)
+    min_structure_age = models.PositiveSmallIntegerField(_("ancienneté minimale (ans)"), null=True, blank=True)
+    max_structure_age = models.PositiveSmallIntegerField(_("ancienneté maximale (ans)"), null=True, blank=True)
+    instrument = models.ForeignKey(
+        Instrument, models.PROTECT, null=True, blank=True, verbose_name=_("outil de financement")
+    )
+    amount_min = models.PositiveIntegerField(_("montant minimum (€)"), null=True, blank=True)
+    amount_max = models.PositiveIntegerField(_("montant maximum (€)"), null=True, blank=True)
+    opens_on = models.DateField(_("ouverture de l'appel"), null=True, blank=True)
+    closes_on = models.DateField(_("clôture de l'appel"), null=True, blank=True)
+    fee = models.CharField(_("coût"), max_length=10, choices=Fee.choices, blank=True)
+    mode_presentiel = models.BooleanField(_("en présentiel"), default=False)
+    mode_distance = models.BooleanField(_("à distance"), default=False)
+    url = models.URLField(_("page de l'offre"), blank=True)
+    email = models.EmailField(_("courriel de contact"), blank=True)
+    how_to_access = models.TextField(_("comment y accéder"), blank=True)
+
+    objects = OfferQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("offre")
+        verbose_name_plural = _("offres")
+        constraints = [models.UniqueConstraint(fields=["structure", "ref"], name="offer_ref_unique_per_structure")]
+        indexes = [models.Index(fields=["status", "offer_type"]), models.Index(fields=["closes_on"])]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("directory:offer_detail", args=[self.pk])
+
+    @property
+    def modes(self) -> list[str]:
+        return [mode for mode, field in MODE_FIELDS.items() if getattr(self, field)]
+
+    def set_modes(self, modes):
+        for mode, field in MODE_FIELDS.items():
+            setattr(self, field, mode in modes)
+
+    @property
+    def is_call_for_projects(self) -> bool:
+        return self.closes_on is not None or self.opens_on is not None
+
+    def clean(self):
+        errors = {}
+        if self.amount_min is not None and self.amount_max is not None and self.amount_min > self.amount_max:
+            errors["amount_max"] = _("Le montant maximum doit être supérieur ou égal au montant minimum.")
+        if self.opens_on and self.closes_on and self.opens_on > self.closes_on:
+            errors["closes_on"] = _("La date de clôture doit suivre la date d'ouverture.")
+        if (
+            self.min_structure_age is not None
+            and self.max_structure_age is not None
+            and self.min_structure_age > self.max_structure_age
+        ):
+            errors["max_structure_age"] = _("L'ancienneté maximale doit être supérieure à l'ancienneté minimale.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class Permanence(models.Model):
+    """A support body holding regular office hours in a third place."""
+
+    place = models.ForeignKey(
+        Structure,
+        models.CASCADE,
+        related_name="hosted_permanences",
+        limit_choices_to={"role_third_place": True},
+        verbose_name=_("lieu d'accueil"),
+    )
+    host = models.ForeignKey(
+        Structure, models.CASCADE, related_name="permanences", verbose_name=_("structure qui tient la permanence")
+    )
+    offer = models.ForeignKey(Offer, models.SET_NULL, null=True, blank=True, verbose_name=_("offre concernée"))
+    schedule = models.CharField(_("quand"), max_length=200, help_text=_("Ex. : le 1er mardi du mois, 9h-12h"))
+    note = models.TextField(_("précisions"), blank=True)
+
+    class Meta:
+        verbose_name = _("permanence")
+        verbose_name_plural = _("permanences")
+
+    def __str__(self):
+        return f"{self.host} @ {self.place} — {self.schedule}"

@@ -1,0 +1,15 @@
+"""Load the reference vocabularies of fixtures/vocabularies.json into their tables, by slug."""
+
+import json
+
+from django.conf import settings
+
+VOCABULARY_FILE = settings.BASE_DIR / "fixtures" / "vocabularies.json"
+
+
+def sync_vocabulary(model, section: str) -> None:
+    """Create or update every term of the section; terms curators added are left alone."""
+    terms = json.loads(VOCABULARY_FILE.read_text(encoding="utf-8"))[section]
+    for term in terms:
+        values = {key: value for key, value in term.items() if key != "slug"}
+        model.objects.update_or_create(slug=term["slug"], defaults=values)

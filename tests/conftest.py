@@ -1,0 +1,44 @@
+import os
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Every test database holds the real territorial referential (loaded once per session)."""
+    from directory.services.territories import load_territories
+
+    with django_db_blocker.unblock():
+        load_territories(settings.TERRITORIES_FIXTURE)
+
+
+def pytest_report_header(config):
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    broker = "redis" if os.environ.get("REDIS_URL") else "eager (no REDIS_URL)"
+    return [f"database: {engine}; celery: {broker}"]
+
+
+def pytest_collection_modifyitems(config, items):
+    on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    skip_pg = pytest.mark.skip(reason="PostgreSQL only: run with DATABASE_URL=postgres://…")
+    skip_redis = pytest.mark.skip(reason="needs the real Redis broker: run with REDIS_URL=redis://…")
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(skip_pg)
+        if "redis" in item.keywords and not os.environ.get("REDIS_URL"):
+            item.add_marker(skip_redis)
+
+
+@pytest.fixture
+def territory():
+    """Look a territory up by coverage code: territory("COM-23077")."""
+    from directory.models import Territory
+
+    return lambda key: Territory.objects.get(key=key)
+
+
+@pytest.fixture
+def vendor():
+    return connection.vendor
