@@ -509,11 +509,11 @@ def _upsert_offer(structure, row, status, now, report) -> None:
         report.offers_created += 1
         report.changes.append({"line": row.line, "action": "create", "offer": offer.title})
         return
-    changed = sorted(name for name, value in values.items() if getattr(offer, name) != value)
+    changed = [name for name, value in values.items() if getattr(offer, name) != value]
     current_relations = {
         relation: set(getattr(offer, relation).values_list("pk", flat=True)) for relation in OFFER_RELATIONS
     }
-    changed += sorted(r for r in OFFER_RELATIONS if current_relations[r] != row.relations[r])
+    changed = sorted(changed + [r for r in OFFER_RELATIONS if current_relations[r] != row.relations[r]])
     if not changed:
         report.offers_unchanged += 1
         return

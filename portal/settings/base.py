@@ -76,7 +76,7 @@ TEMPLATES = [
 # Embedded default: a SQLite file under var/, so `make run` works on a bare machine.
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'guichet.sqlite3'}"),
+        os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'guichet.sqlite3'}",
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
     )
 }
@@ -120,7 +120,7 @@ if os.environ.get("EMAIL_URL"):
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 
 # Celery: with REDIS_URL a real broker, without it tasks run eagerly in-process.
-REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_URL = os.environ.get("REDIS_URL") or ""
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
