@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from portal import views
 
@@ -9,5 +9,6 @@ admin.site.index_title = "Curation de l'annuaire"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("directory/", include("directory.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,6 +1,7 @@
 """The French territorial referential (COG) and custom zones, with a closure table of ancestors."""
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from directory.text import normalize
@@ -62,7 +63,10 @@ class TerritoryQuerySet(models.QuerySet):
                 .order_by("-population", "name")[:limit]
             )
         needle = normalize(text)
-        return self.filter(search_name__startswith=needle).order_by("kind_rank", "-population", "name")[:limit]
+        # The start of the name, or of a word in it ("creuse" finds "CC Creuse Grand Sud").
+        return self.filter(Q(search_name__startswith=needle) | Q(search_name__contains=f" {needle}")).order_by(
+            "kind_rank", "-population", "name"
+        )[:limit]
 
 
 class Territory(models.Model):
