@@ -96,7 +96,15 @@ class StructureAdmin(admin.ModelAdmin):
 
 @admin.register(Offer)
 class OfferAdmin(admin.ModelAdmin):
-    list_display = ["title", "structure", "offer_type", "support_level", "status", "closes_on", "last_verified_at"]
+    list_display = [
+        "title",
+        "structure",
+        "offer_type",
+        "support_level",
+        "status",
+        "closes_on",
+        "last_verified_at",
+    ]
     list_filter = ["status", "offer_type", "support_level", "stages", "needs", "instrument", "fee"]
     search_fields = ["title", "ref", "structure__name"]
     autocomplete_fields = ["structure", "coverage"]
@@ -135,5 +143,3 @@ class VocabularyAdmin(admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
-
-

@@ -1,9 +1,9 @@
 from django.urls import path
 
-from directory import views
+from directory.views import territories
 
 app_name = "directory"
 
 urlpatterns = [
-    path("territoires/autocompletion/", views.territory_autocomplete, name="territory_autocomplete"),
+    path("territoires/autocompletion/", territories.territory_autocomplete, name="territory_autocomplete"),
 ]

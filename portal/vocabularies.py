@@ -13,3 +13,18 @@ def sync_vocabulary(model, section: str) -> None:
     for term in terms:
         values = {key: value for key, value in term.items() if key != "slug"}
         model.objects.update_or_create(slug=term["slug"], defaults=values)
+
+
+def restore_reference_data() -> None:
+    """Reload every vocabulary (after a test flushed the tables)."""
+    from directory.models import Instrument, LegalForm, Network
+    from support_chain.models import Need, Stage
+
+    for model, section in [
+        (Stage, "stages"),
+        (Need, "needs"),
+        (LegalForm, "legal_forms"),
+        (Instrument, "instruments"),
+        (Network, "networks"),
+    ]:
+        sync_vocabulary(model, section)

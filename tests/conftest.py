@@ -24,6 +24,9 @@ def pytest_collection_modifyitems(config, items):
     on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
     skip_pg = pytest.mark.skip(reason="PostgreSQL only: run with DATABASE_URL=postgres://…")
     skip_redis = pytest.mark.skip(reason="needs the real Redis broker: run with REDIS_URL=redis://…")
+    # Browser tests are transactional (the live server needs committed data) and empty the tables after
+    # themselves: they run last.
+    items.sort(key=lambda item: "browser" in item.keywords)
     for item in items:
         if "postgres" in item.keywords and not on_postgres:
             item.add_marker(skip_pg)

@@ -49,3 +49,51 @@ class OfferFactory(factory.django.DjangoModelFactory):
     def eligible_legal_forms(self, create, slugs, **kwargs):
         if slugs:
             self.eligible_legal_forms.set(LegalForm.objects.filter(slug__in=slugs))
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "portal.User"
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"personne{n}@exemple.org")
+    first_name = "Camille"
+    last_name = factory.Sequence(lambda n: f"Essai{n}")
+    password = factory.PostGenerationMethodCall("set_password", "mot-de-passe-solide-42")
+
+    @factory.post_generation
+    def saved(self, create, extracted, **kwargs):
+        if create:
+            self.save()
+
+
+def make_curator(*region_keys, **user_fields):
+    from portal.models import Curator
+
+    user = UserFactory(**user_fields)
+    curator = Curator.objects.create(user=user)
+    curator.regions.set(Territory.objects.filter(key__in=region_keys))
+    return user
+
+
+def make_agent(*territory_keys, sees_territory_referrals=False, **user_fields):
+    from portal.models import Agent
+
+    user = UserFactory(**user_fields)
+    agent = Agent.objects.create(
+        user=user,
+        organisation="Communauté de communes (essai)",
+        sees_territory_referrals=sees_territory_referrals,
+    )
+    agent.territories.set(Territory.objects.filter(key__in=territory_keys))
+    return user
+
+
+def make_editor(structure, role="admin", **user_fields):
+    from portal.models import MembershipStatus, StructureMembership
+
+    user = UserFactory(**user_fields)
+    StructureMembership.objects.create(
+        user=user, structure=structure, role=role, status=MembershipStatus.ACTIVE
+    )
+    return user

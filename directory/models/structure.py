@@ -160,9 +160,7 @@ class OfferQuerySet(PublishableQuerySet):
         """Offers whose coverage contains the territory (the territory itself or any of its ancestors)."""
         ancestors = TerritoryLink.objects.filter(descendant=territory).values("ancestor_id")
         return self.filter(
-            Exists(
-                Offer.coverage.through.objects.filter(offer_id=OuterRef("pk"), territory_id__in=ancestors)
-            )
+            Exists(Offer.coverage.through.objects.filter(offer_id=OuterRef("pk"), territory_id__in=ancestors))
         )
 
     def within(self, territory):
@@ -201,9 +199,13 @@ class OfferQuerySet(PublishableQuerySet):
 class Offer(Publishable):
     """What a structure offers: support, funding, a place, training, information or networking."""
 
-    structure = models.ForeignKey(Structure, models.CASCADE, related_name="offers", verbose_name=_("structure"))
+    structure = models.ForeignKey(
+        Structure, models.CASCADE, related_name="offers", verbose_name=_("structure")
+    )
     ref = models.CharField(
-        _("référence"), max_length=80, help_text=_("L'identifiant de l'offre dans la source, unique par structure.")
+        _("référence"),
+        max_length=80,
+        help_text=_("L'identifiant de l'offre dans la source, unique par structure."),
     )
     title = models.CharField(_("intitulé"), max_length=200)
     offer_type = models.CharField(_("type d'offre"), max_length=20, choices=OfferType.choices, db_index=True)
@@ -213,7 +215,9 @@ class Offer(Publishable):
     support_level = models.PositiveSmallIntegerField(
         _("niveau d'accompagnement"), choices=SupportLevel.choices, default=SupportLevel.INFORMATION
     )
-    coverage = models.ManyToManyField(Territory, related_name="offers", verbose_name=_("territoires couverts"))
+    coverage = models.ManyToManyField(
+        Territory, related_name="offers", verbose_name=_("territoires couverts")
+    )
     eligible_legal_forms = models.ManyToManyField(
         LegalForm,
         related_name="offers",
@@ -222,8 +226,12 @@ class Offer(Publishable):
         help_text=_("Vide : ouvert à toutes les formes juridiques."),
     )
     esus_required = models.BooleanField(_("agrément ESUS requis"), default=False)
-    min_structure_age = models.PositiveSmallIntegerField(_("ancienneté minimale (ans)"), null=True, blank=True)
-    max_structure_age = models.PositiveSmallIntegerField(_("ancienneté maximale (ans)"), null=True, blank=True)
+    min_structure_age = models.PositiveSmallIntegerField(
+        _("ancienneté minimale (ans)"), null=True, blank=True
+    )
+    max_structure_age = models.PositiveSmallIntegerField(
+        _("ancienneté maximale (ans)"), null=True, blank=True
+    )
     instrument = models.ForeignKey(
         Instrument, models.PROTECT, null=True, blank=True, verbose_name=_("outil de financement")
     )
@@ -244,7 +252,9 @@ class Offer(Publishable):
         ordering = ["title"]
         verbose_name = _("offre")
         verbose_name_plural = _("offres")
-        constraints = [models.UniqueConstraint(fields=["structure", "ref"], name="offer_ref_unique_per_structure")]
+        constraints = [
+            models.UniqueConstraint(fields=["structure", "ref"], name="offer_ref_unique_per_structure")
+        ]
         indexes = [models.Index(fields=["status", "offer_type"]), models.Index(fields=["closes_on"])]
 
     def __str__(self):
@@ -276,7 +286,9 @@ class Offer(Publishable):
             and self.max_structure_age is not None
             and self.min_structure_age > self.max_structure_age
         ):
-            errors["max_structure_age"] = _("L'ancienneté maximale doit être supérieure à l'ancienneté minimale.")
+            errors["max_structure_age"] = _(
+                "L'ancienneté maximale doit être supérieure à l'ancienneté minimale."
+            )
         if errors:
             raise ValidationError(errors)
 
@@ -292,9 +304,14 @@ class Permanence(models.Model):
         verbose_name=_("lieu d'accueil"),
     )
     host = models.ForeignKey(
-        Structure, models.CASCADE, related_name="permanences", verbose_name=_("structure qui tient la permanence")
+        Structure,
+        models.CASCADE,
+        related_name="permanences",
+        verbose_name=_("structure qui tient la permanence"),
     )
-    offer = models.ForeignKey(Offer, models.SET_NULL, null=True, blank=True, verbose_name=_("offre concernée"))
+    offer = models.ForeignKey(
+        Offer, models.SET_NULL, null=True, blank=True, verbose_name=_("offre concernée")
+    )
     schedule = models.CharField(_("quand"), max_length=200, help_text=_("Ex. : le 1er mardi du mois, 9h-12h"))
     note = models.TextField(_("précisions"), blank=True)
 

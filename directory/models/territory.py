@@ -64,15 +64,17 @@ class TerritoryQuerySet(models.QuerySet):
             )
         needle = normalize(text)
         # The start of the name, or of a word in it ("creuse" finds "CC Creuse Grand Sud").
-        return self.filter(Q(search_name__startswith=needle) | Q(search_name__contains=f" {needle}")).order_by(
-            "kind_rank", "-population", "name"
-        )[:limit]
+        return self.filter(
+            Q(search_name__startswith=needle) | Q(search_name__contains=f" {needle}")
+        ).order_by("kind_rank", "-population", "name")[:limit]
 
 
 class Territory(models.Model):
     """A commune, EPCI, département, région, France, or a custom zone made of communes."""
 
-    key = models.CharField(_("code de couverture"), max_length=40, unique=True, help_text="COM-23077, DEP-23…")
+    key = models.CharField(
+        _("code de couverture"), max_length=40, unique=True, help_text="COM-23077, DEP-23…"
+    )
     kind = models.CharField(_("type"), max_length=4, choices=TerritoryKind.choices, db_index=True)
     code = models.CharField(_("code officiel"), max_length=30)
     name = models.CharField(_("nom"), max_length=200)
@@ -135,7 +137,9 @@ class TerritoryLink(models.Model):
     depth = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["descendant", "ancestor"], name="territory_link_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["descendant", "ancestor"], name="territory_link_unique")
+        ]
         indexes = [models.Index(fields=["ancestor", "descendant"])]
 
 

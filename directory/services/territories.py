@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -23,6 +23,7 @@ from directory.models import (
     TerritoryLink,
 )
 from directory.models.territory import make_key
+from directory.services.bulk import insert_many
 from directory.text import normalize
 
 Progress = Callable[[str, int, int], None]
@@ -65,7 +66,9 @@ def _rows_from_fixture(data: dict) -> list[dict]:
         region_pop[dep_region[dep]] = region_pop.get(dep_region[dep], 0) + population
     rows[0]["population"] = sum(region_pop.values())
     for code, name in data["regions"]:
-        rows.append({"kind": TerritoryKind.REGION, "code": code, "name": name, "population": region_pop.get(code, 0)})
+        rows.append(
+            {"kind": TerritoryKind.REGION, "code": code, "name": name, "population": region_pop.get(code, 0)}
+        )
     for code, name, region in data["departements"]:
         rows.append(
             {
@@ -185,19 +188,6 @@ def _upsert_territories(rows, report, progress) -> dict[str, int]:
     return ids
 
 
-def _insert_many(model, columns: list[str], values: list[tuple], progress, label) -> None:
-    """Plain multi-row INSERTs: the closure and postal tables are large and their rows carry no logic."""
-    table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(column) for column in columns)
-    placeholders = ", ".join(["%s"] * len(columns))
-    with connection.cursor() as cursor:
-        for start in range(0, len(values), BATCH):
-            cursor.executemany(
-                f"INSERT INTO {table} ({names}) VALUES ({placeholders})", values[start : start + BATCH]
-            )
-            progress(label, min(start + BATCH, len(values)), len(values))
-
-
 def _sync_links(rows, ids, report, progress):
     desired = {(ids[d], ids[a], depth) for d, a, depth in _desired_links(rows)}
     current = set(
@@ -218,7 +208,13 @@ def _sync_links(rows, ids, report, progress):
         for start in range(0, len(stale_ids), 900):  # SQLite's bound-parameter limit
             TerritoryLink.objects.filter(id__in=stale_ids[start : start + 900]).delete()
     missing = sorted(desired - current)
-    _insert_many(TerritoryLink, ["descendant_id", "ancestor_id", "depth"], missing, progress, _("Liens d'appartenance"))
+    insert_many(
+        TerritoryLink._meta.db_table,
+        ["descendant_id", "ancestor_id", "depth"],
+        missing,
+        progress,
+        _("Liens d'appartenance"),
+    )
     report.links = len(missing)
 
 
@@ -233,7 +229,7 @@ def _sync_postal_codes(rows, ids, report, progress):
     for code, commune_id in current - desired:
         PostalCode.objects.filter(code=code, commune_id=commune_id).delete()
     missing = sorted(desired - current)
-    _insert_many(PostalCode, ["code", "commune_id"], missing, progress, _("Codes postaux"))
+    insert_many(PostalCode._meta.db_table, ["code", "commune_id"], missing, progress, _("Codes postaux"))
     report.postal_codes = len(missing)
 
 
@@ -243,7 +239,9 @@ def _sync_postal_codes(rows, ids, report, progress):
 def read_commune_codes(source: Iterable[str] | str) -> list[str]:
     """INSEE codes from a CSV (first column, or the column named code/insee/code_insee); header optional."""
     text = source if isinstance(source, str) else "".join(source)
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";" if ";" in text.splitlines()[0] else ",")
+    reader = csv.reader(
+        io.StringIO(text.lstrip("\ufeff")), delimiter=";" if ";" in text.splitlines()[0] else ","
+    )
     codes, column = [], 0
     for index, row in enumerate(reader):
         if not row or not any(cell.strip() for cell in row):
@@ -261,7 +259,9 @@ def read_commune_codes(source: Iterable[str] | str) -> list[str]:
 
 
 @transaction.atomic
-def zone_create_or_update(*, name: str, commune_codes: list[str], slug: str = "", description: str = "") -> Territory:
+def zone_create_or_update(
+    *, name: str, commune_codes: list[str], slug: str = "", description: str = ""
+) -> Territory:
     """Create or replace a custom zone from INSEE commune codes; an unknown code is an error naming it."""
     slug = slug or slugify(name)
     if not slug:
@@ -285,7 +285,9 @@ def zone_create_or_update(*, name: str, commune_codes: list[str], slug: str = ""
         + [TerritoryLink(ancestor=zone, descendant_id=pk, depth=1) for pk in set(communes.values())]
     )
     Territory.objects.filter(pk=zone.pk).update(
-        population=sum(Territory.objects.filter(pk__in=communes.values()).values_list("population", flat=True))
+        population=sum(
+            Territory.objects.filter(pk__in=communes.values()).values_list("population", flat=True)
+        )
     )
     zone.refresh_from_db()
     return zone

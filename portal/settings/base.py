@@ -89,6 +89,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+AUTH_USER_MODEL = "portal.User"
+LOGIN_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -112,7 +114,9 @@ MEDIA_URL = "/media/"
 
 # E-mail: printed on the console unless configured.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Guichet ESS <ne-pas-repondre@guichet-ess.localhost>")
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DEFAULT_FROM_EMAIL", "Guichet ESS <ne-pas-repondre@guichet-ess.localhost>"
+)
 if os.environ.get("EMAIL_URL"):
     _email = dj_database_url.parse(os.environ["EMAIL_URL"])  # smtp://user:password@host:port
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

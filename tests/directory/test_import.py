@@ -46,11 +46,28 @@ def to_csv(*rows, columns=COLUMNS):
 def test_import_creates_structures_and_offers_with_relations():
     text = to_csv(
         row(),
-        row(offer_ref="pret-1", offer_title="Prêt solidaire", offer_type="financement", instrument="pret-solidaire",
-            amount_min="5000", amount_max="30000", stages="creation", needs="financement", coverage="REG-75"),
-        row(structure_siret="", structure_name="Tiers-lieu du Plateau", structure_roles="third_place",
-            structure_legal_form="association", structure_network="", offer_ref="lieu", offer_title="Coworking",
-            offer_type="lieu", coverage="COM-23077"),
+        row(
+            offer_ref="pret-1",
+            offer_title="Prêt solidaire",
+            offer_type="financement",
+            instrument="pret-solidaire",
+            amount_min="5000",
+            amount_max="30000",
+            stages="creation",
+            needs="financement",
+            coverage="REG-75",
+        ),
+        row(
+            structure_siret="",
+            structure_name="Tiers-lieu du Plateau",
+            structure_roles="third_place",
+            structure_legal_form="association",
+            structure_network="",
+            offer_ref="lieu",
+            offer_title="Coworking",
+            offer_type="lieu",
+            coverage="COM-23077",
+        ),
     )
     report = import_offers(text)
     assert (report.structures_created, report.offers_created) == (2, 3)
@@ -71,7 +88,12 @@ def test_reimporting_the_same_file_changes_nothing():
     before = list(Offer.objects.values_list("pk", "updated_at", "last_verified_at").order_by("pk"))
     structures_before = list(Structure.objects.values_list("pk", "updated_at").order_by("pk"))
     report = import_offers(text)
-    assert (report.structures_created, report.structures_updated, report.offers_created, report.offers_updated) == (
+    assert (
+        report.structures_created,
+        report.structures_updated,
+        report.offers_created,
+        report.offers_updated,
+    ) == (
         0,
         0,
         0,
@@ -84,7 +106,9 @@ def test_reimporting_the_same_file_changes_nothing():
 
 def test_structure_without_siret_is_matched_by_name_and_commune_ignoring_case_and_accents():
     import_offers(to_csv(row(structure_siret="", structure_name="Tiers-Lieu Élan")))
-    report = import_offers(to_csv(row(structure_siret="", structure_name="tiers lieu elan", offer_ref="autre")))
+    report = import_offers(
+        to_csv(row(structure_siret="", structure_name="tiers lieu elan", offer_ref="autre"))
+    )
     assert report.structures_created == 0 and Structure.objects.count() == 1
     assert Offer.objects.count() == 2
 

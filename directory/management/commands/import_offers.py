@@ -9,7 +9,9 @@ from directory.services.importer import ImportRejected, import_offers
 
 
 class Command(BaseCommand):
-    help = "Importe des structures et leurs offres depuis un CSV (tout ou rien). Voir le README pour le format."
+    help = (
+        "Importe des structures et leurs offres depuis un CSV (tout ou rien). Voir le README pour le format."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
@@ -31,7 +33,10 @@ class Command(BaseCommand):
         progress = ProgressPrinter(self.stdout)
         try:
             report = import_offers(
-                text, status=status, dry_run=dry_run, progress=lambda done, total: progress("Import", done, total)
+                text,
+                status=status,
+                dry_run=dry_run,
+                progress=lambda done, total: progress("Import", done, total),
             )
         except ImportRejected as rejected:
             for error in rejected.errors:

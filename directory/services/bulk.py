@@ -1,0 +1,26 @@
+"""Plain multi-row INSERTs for large tables whose rows carry no logic (closure, postal codes, generated data)."""
+
+from collections.abc import Callable, Sequence
+
+from django.db import connection
+
+BATCH = 5000
+
+
+def insert_many(
+    table: str,
+    columns: Sequence[str],
+    values: Sequence[tuple],
+    progress: Callable[[str, int, int], None] | None = None,
+    label: str = "",
+) -> None:
+    quoted = connection.ops.quote_name(table)
+    names = ", ".join(connection.ops.quote_name(column) for column in columns)
+    placeholders = ", ".join(["%s"] * len(columns))
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), BATCH):
+            cursor.executemany(
+                f"INSERT INTO {quoted} ({names}) VALUES ({placeholders})", values[start : start + BATCH]
+            )
+            if progress:
+                progress(label, min(start + BATCH, len(values)), len(values))

@@ -1,0 +1,57 @@
+"""What each person may see and edit: every list, export and admin page filters through these querysets.
+
+A user may hold several roles at once; a scope is the union of what each role grants. Anonymous users and
+users without a role get empty querysets, never everything.
+"""
+
+from django.db.models import Q, QuerySet
+
+from directory.models import Offer, Structure, Territory, TerritoryLink
+from portal.models import MembershipStatus
+
+
+def _is_authenticated(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def curated_regions(user) -> QuerySet[Territory]:
+    """Régions the user curates (every région for a superuser)."""
+    if not _is_authenticated(user):
+        return Territory.objects.none()
+    if user.is_superuser:
+        return Territory.objects.filter(kind="REG")
+    return Territory.objects.filter(curators__user=user)
+
+
+def agent_territories(user) -> QuerySet[Territory]:
+    """Territories an agent works on, with every territory inside them."""
+    if not _is_authenticated(user):
+        return Territory.objects.none()
+    roots = Territory.objects.filter(agents__user=user).values("pk")
+    return Territory.objects.filter(
+        pk__in=TerritoryLink.objects.filter(ancestor__in=roots).values("descendant")
+    )
+
+
+def editable_structures(user) -> QuerySet[Structure]:
+    """Structures the user may edit: those of their régions (curator), their own (editor), all (superuser)."""
+    if not _is_authenticated(user):
+        return Structure.objects.none()
+    if user.is_superuser:
+        return Structure.objects.all()
+    return Structure.objects.filter(
+        Q(region__in=curated_regions(user))
+        | Q(memberships__user=user, memberships__status=MembershipStatus.ACTIVE)
+    ).distinct()
+
+
+def editable_offers(user) -> QuerySet[Offer]:
+    if not _is_authenticated(user):
+        return Offer.objects.none()
+    if user.is_superuser:
+        return Offer.objects.all()
+    return Offer.objects.filter(structure__in=editable_structures(user).values("pk"))
+
+
+def is_curator_of(user, structure: Structure) -> bool:
+    return curated_regions(user).filter(pk=structure.region_id).exists()
