@@ -37,9 +37,7 @@ def main() -> int:
         call_command("load_territories", verbosity=0, stdout=open(os.devnull, "w"))
         report.add("setup", "load_territories (fresh database)", time.monotonic() - started, "s")
         started = time.monotonic()
-        call_command(
-            "generate_directory", structures=structures, offers=offers, seed=1, stdout=open(os.devnull, "w")
-        )
+        call_command("generate_directory", structures=structures, offers=offers, seed=1, stdout=open(os.devnull, "w"))
         report.add(
             "setup",
             f"generate_directory ({structures} structures, {offers} offres)",

@@ -14,8 +14,6 @@ def run(report):
         report,
         "directory",
         "published().covering(commune) → ids",
-        lambda i: list(
-            Offer.objects.published().covering(sample[i % len(sample)]).values_list("pk", flat=True)
-        ),
+        lambda i: list(Offer.objects.published().covering(sample[i % len(sample)]).values_list("pk", flat=True)),
         runs=200,
     )

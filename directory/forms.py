@@ -16,9 +16,7 @@ class TerritoryField(forms.CharField):
 
     default_error_messages = {
         "unknown": _("Nous ne trouvons pas « %(value)s ». Tapez le nom de la commune ou son code postal."),
-        "ambiguous": _(
-            "« %(value)s » désigne plusieurs territoires : %(candidates)s. Précisez le département."
-        ),
+        "ambiguous": _("« %(value)s » désigne plusieurs territoires : %(candidates)s. Précisez le département."),
     }
 
     def __init__(self, *, kinds=(TerritoryKind.COMMUNE,), **kwargs):
@@ -40,9 +38,7 @@ class TerritoryField(forms.CharField):
         if len(candidates) == 1:
             return candidates[0]
         if not candidates:
-            raise forms.ValidationError(
-                self.error_messages["unknown"], code="unknown", params={"value": text}
-            )
+            raise forms.ValidationError(self.error_messages["unknown"], code="unknown", params={"value": text})
         raise forms.ValidationError(
             self.error_messages["ambiguous"],
             code="ambiguous",
@@ -53,9 +49,7 @@ class TerritoryField(forms.CharField):
 def territory_label(territory: Territory) -> str:
     """« Faux-la-Montagne (23) », « Creuse (département) »: what the autocomplete shows and the field reads."""
     if territory.kind == TerritoryKind.COMMUNE:
-        return (
-            f"{territory.name} ({territory.departement.code})" if territory.departement_id else territory.name
-        )
+        return f"{territory.name} ({territory.departement.code})" if territory.departement_id else territory.name
     if territory.kind == TerritoryKind.COUNTRY:
         return territory.name
     return f"{territory.name} ({territory.get_kind_display().lower()})"

@@ -107,9 +107,7 @@ class StructureMembership(models.Model):
 
     user = models.ForeignKey(User, models.CASCADE, related_name="memberships")
     structure = models.ForeignKey("directory.Structure", models.CASCADE, related_name="memberships")
-    role = models.CharField(
-        _("rôle"), max_length=10, choices=MembershipRole.choices, default=MembershipRole.MEMBER
-    )
+    role = models.CharField(_("rôle"), max_length=10, choices=MembershipRole.choices, default=MembershipRole.MEMBER)
     status = models.CharField(
         _("statut"), max_length=10, choices=MembershipStatus.choices, default=MembershipStatus.REQUESTED
     )

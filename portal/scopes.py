@@ -28,9 +28,7 @@ def agent_territories(user) -> QuerySet[Territory]:
     if not _is_authenticated(user):
         return Territory.objects.none()
     roots = Territory.objects.filter(agents__user=user).values("pk")
-    return Territory.objects.filter(
-        pk__in=TerritoryLink.objects.filter(ancestor__in=roots).values("descendant")
-    )
+    return Territory.objects.filter(pk__in=TerritoryLink.objects.filter(ancestor__in=roots).values("descendant"))
 
 
 def editable_structures(user) -> QuerySet[Structure]:
@@ -40,8 +38,7 @@ def editable_structures(user) -> QuerySet[Structure]:
     if user.is_superuser:
         return Structure.objects.all()
     return Structure.objects.filter(
-        Q(region__in=curated_regions(user))
-        | Q(memberships__user=user, memberships__status=MembershipStatus.ACTIVE)
+        Q(region__in=curated_regions(user)) | Q(memberships__user=user, memberships__status=MembershipStatus.ACTIVE)
     ).distinct()
 
 

@@ -93,7 +93,5 @@ def make_editor(structure, role="admin", **user_fields):
     from portal.models import MembershipStatus, StructureMembership
 
     user = UserFactory(**user_fields)
-    StructureMembership.objects.create(
-        user=user, structure=structure, role=role, status=MembershipStatus.ACTIVE
-    )
+    StructureMembership.objects.create(user=user, structure=structure, role=role, status=MembershipStatus.ACTIVE)
     return user

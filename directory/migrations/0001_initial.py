@@ -19,9 +19,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("slug", models.SlugField(max_length=60, unique=True, verbose_name="identifiant")),
                 ("name", models.CharField(max_length=120, verbose_name="nom")),
@@ -38,9 +36,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("slug", models.SlugField(max_length=60, unique=True, verbose_name="identifiant")),
                 ("name", models.CharField(max_length=120, verbose_name="nom")),
@@ -57,9 +53,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("slug", models.SlugField(max_length=60, unique=True, verbose_name="identifiant")),
                 ("name", models.CharField(max_length=120, verbose_name="nom")),
@@ -76,9 +70,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("name", models.CharField(max_length=40, unique=True)),
                 ("checksum", models.CharField(max_length=64)),
@@ -91,9 +83,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 (
                     "status",
@@ -150,15 +140,11 @@ class Migration(migrations.Migration):
                 ("esus_required", models.BooleanField(default=False, verbose_name="agrément ESUS requis")),
                 (
                     "min_structure_age",
-                    models.PositiveSmallIntegerField(
-                        blank=True, null=True, verbose_name="ancienneté minimale (ans)"
-                    ),
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="ancienneté minimale (ans)"),
                 ),
                 (
                     "max_structure_age",
-                    models.PositiveSmallIntegerField(
-                        blank=True, null=True, verbose_name="ancienneté maximale (ans)"
-                    ),
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="ancienneté maximale (ans)"),
                 ),
                 (
                     "amount_min",
@@ -212,9 +198,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "stages",
-                    models.ManyToManyField(
-                        related_name="offers", to="support_chain.stage", verbose_name="étapes"
-                    ),
+                    models.ManyToManyField(related_name="offers", to="support_chain.stage", verbose_name="étapes"),
                 ),
             ],
             options={
@@ -228,9 +212,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 (
                     "status",
@@ -309,9 +291,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 (
                     "schedule",
@@ -370,9 +350,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 (
                     "key",
@@ -475,9 +453,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("code", models.CharField(db_index=True, max_length=5, verbose_name="code postal")),
                 (
@@ -505,9 +481,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("depth", models.PositiveSmallIntegerField(default=0)),
                 (
@@ -550,9 +524,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name="offer",
-            constraint=models.UniqueConstraint(
-                fields=("structure", "ref"), name="offer_ref_unique_per_structure"
-            ),
+            constraint=models.UniqueConstraint(fields=("structure", "ref"), name="offer_ref_unique_per_structure"),
         ),
         migrations.AddIndex(
             model_name="territorylink",
@@ -560,8 +532,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name="territorylink",
-            constraint=models.UniqueConstraint(
-                fields=("descendant", "ancestor"), name="territory_link_unique"
-            ),
+            constraint=models.UniqueConstraint(fields=("descendant", "ancestor"), name="territory_link_unique"),
         ),
     ]

@@ -76,13 +76,9 @@ class StructureQuerySet(PublishableQuerySet):
 class Structure(Publishable):
     """One organisation: a support body, a financer, a third place, or several at once."""
 
-    siret = models.CharField(
-        _("SIRET"), max_length=14, unique=True, null=True, blank=True, validators=[validate_siret]
-    )
+    siret = models.CharField(_("SIRET"), max_length=14, unique=True, null=True, blank=True, validators=[validate_siret])
     name = models.CharField(_("nom"), max_length=200)
-    legal_form = models.ForeignKey(
-        LegalForm, models.PROTECT, null=True, blank=True, verbose_name=_("forme juridique")
-    )
+    legal_form = models.ForeignKey(LegalForm, models.PROTECT, null=True, blank=True, verbose_name=_("forme juridique"))
     role_support = models.BooleanField(_("structure d'accompagnement"), default=False)
     role_financer = models.BooleanField(_("financeur"), default=False)
     role_third_place = models.BooleanField(_("tiers-lieu"), default=False)
@@ -124,6 +120,13 @@ class Structure(Publishable):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        if self.siret == "":
+            self.siret = None
+        if self.commune_id and not self.region_id:
+            self.region_id = Territory.objects.values_list("region_id", flat=True).get(pk=self.commune_id)
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("directory:structure_detail", args=[self.pk])
 
@@ -143,13 +146,6 @@ class Structure(Publishable):
         if self.latitude is not None and not (-90 <= self.latitude <= 90 and -180 <= self.longitude <= 180):
             raise ValidationError(_("Coordonnées géographiques hors limites."))
 
-    def save(self, *args, **kwargs):
-        if self.siret == "":
-            self.siret = None
-        if self.commune_id and not self.region_id:
-            self.region_id = Territory.objects.values_list("region_id", flat=True).get(pk=self.commune_id)
-        super().save(*args, **kwargs)
-
 
 class OfferQuerySet(PublishableQuerySet):
     def published(self):
@@ -168,9 +164,7 @@ class OfferQuerySet(PublishableQuerySet):
         ancestors = TerritoryLink.objects.filter(descendant=territory).values("ancestor_id")
         descendants = TerritoryLink.objects.filter(ancestor=territory).values("descendant_id")
         coverage = Offer.coverage.through.objects.filter(offer_id=OuterRef("pk"))
-        return self.filter(
-            Exists(coverage.filter(Q(territory_id__in=ancestors) | Q(territory_id__in=descendants)))
-        )
+        return self.filter(Exists(coverage.filter(Q(territory_id__in=ancestors) | Q(territory_id__in=descendants))))
 
     def for_stage(self, stage):
         return self.filter(Exists(Offer.stages.through.objects.filter(offer_id=OuterRef("pk"), stage=stage)))
@@ -199,9 +193,7 @@ class OfferQuerySet(PublishableQuerySet):
 class Offer(Publishable):
     """What a structure offers: support, funding, a place, training, information or networking."""
 
-    structure = models.ForeignKey(
-        Structure, models.CASCADE, related_name="offers", verbose_name=_("structure")
-    )
+    structure = models.ForeignKey(Structure, models.CASCADE, related_name="offers", verbose_name=_("structure"))
     ref = models.CharField(
         _("référence"),
         max_length=80,
@@ -215,9 +207,7 @@ class Offer(Publishable):
     support_level = models.PositiveSmallIntegerField(
         _("niveau d'accompagnement"), choices=SupportLevel.choices, default=SupportLevel.INFORMATION
     )
-    coverage = models.ManyToManyField(
-        Territory, related_name="offers", verbose_name=_("territoires couverts")
-    )
+    coverage = models.ManyToManyField(Territory, related_name="offers", verbose_name=_("territoires couverts"))
     eligible_legal_forms = models.ManyToManyField(
         LegalForm,
         related_name="offers",
@@ -226,12 +216,8 @@ class Offer(Publishable):
         help_text=_("Vide : ouvert à toutes les formes juridiques."),
     )
     esus_required = models.BooleanField(_("agrément ESUS requis"), default=False)
-    min_structure_age = models.PositiveSmallIntegerField(
-        _("ancienneté minimale (ans)"), null=True, blank=True
-    )
-    max_structure_age = models.PositiveSmallIntegerField(
-        _("ancienneté maximale (ans)"), null=True, blank=True
-    )
+    min_structure_age = models.PositiveSmallIntegerField(_("ancienneté minimale (ans)"), null=True, blank=True)
+    max_structure_age = models.PositiveSmallIntegerField(_("ancienneté maximale (ans)"), null=True, blank=True)
     instrument = models.ForeignKey(
         Instrument, models.PROTECT, null=True, blank=True, verbose_name=_("outil de financement")
     )
@@ -252,9 +238,7 @@ class Offer(Publishable):
         ordering = ["title"]
         verbose_name = _("offre")
         verbose_name_plural = _("offres")
-        constraints = [
-            models.UniqueConstraint(fields=["structure", "ref"], name="offer_ref_unique_per_structure")
-        ]
+        constraints = [models.UniqueConstraint(fields=["structure", "ref"], name="offer_ref_unique_per_structure")]
         indexes = [models.Index(fields=["status", "offer_type"]), models.Index(fields=["closes_on"])]
 
     def __str__(self):
@@ -286,9 +270,7 @@ class Offer(Publishable):
             and self.max_structure_age is not None
             and self.min_structure_age > self.max_structure_age
         ):
-            errors["max_structure_age"] = _(
-                "L'ancienneté maximale doit être supérieure à l'ancienneté minimale."
-            )
+            errors["max_structure_age"] = _("L'ancienneté maximale doit être supérieure à l'ancienneté minimale.")
         if errors:
             raise ValidationError(errors)
 
@@ -309,9 +291,7 @@ class Permanence(models.Model):
         related_name="permanences",
         verbose_name=_("structure qui tient la permanence"),
     )
-    offer = models.ForeignKey(
-        Offer, models.SET_NULL, null=True, blank=True, verbose_name=_("offre concernée")
-    )
+    offer = models.ForeignKey(Offer, models.SET_NULL, null=True, blank=True, verbose_name=_("offre concernée"))
     schedule = models.CharField(_("quand"), max_length=200, help_text=_("Ex. : le 1er mardi du mois, 9h-12h"))
     note = models.TextField(_("précisions"), blank=True)
 

@@ -64,17 +64,15 @@ class TerritoryQuerySet(models.QuerySet):
             )
         needle = normalize(text)
         # The start of the name, or of a word in it ("creuse" finds "CC Creuse Grand Sud").
-        return self.filter(
-            Q(search_name__startswith=needle) | Q(search_name__contains=f" {needle}")
-        ).order_by("kind_rank", "-population", "name")[:limit]
+        return self.filter(Q(search_name__startswith=needle) | Q(search_name__contains=f" {needle}")).order_by(
+            "kind_rank", "-population", "name"
+        )[:limit]
 
 
 class Territory(models.Model):
     """A commune, EPCI, département, région, France, or a custom zone made of communes."""
 
-    key = models.CharField(
-        _("code de couverture"), max_length=40, unique=True, help_text="COM-23077, DEP-23…"
-    )
+    key = models.CharField(_("code de couverture"), max_length=40, unique=True, help_text="COM-23077, DEP-23…")
     kind = models.CharField(_("type"), max_length=4, choices=TerritoryKind.choices, db_index=True)
     code = models.CharField(_("code officiel"), max_length=30)
     name = models.CharField(_("nom"), max_length=200)
@@ -88,9 +86,7 @@ class Territory(models.Model):
     region = models.ForeignKey(
         "self", models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("région")
     )
-    epci = models.ForeignKey(
-        "self", models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("EPCI")
-    )
+    epci = models.ForeignKey("self", models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("EPCI"))
     description = models.TextField(_("description"), blank=True)
     is_active = models.BooleanField(_("en vigueur"), default=True)
 
@@ -137,10 +133,11 @@ class TerritoryLink(models.Model):
     depth = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["descendant", "ancestor"], name="territory_link_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["descendant", "ancestor"], name="territory_link_unique")]
         indexes = [models.Index(fields=["ancestor", "descendant"])]
+
+    def __str__(self):
+        return f"{self.descendant_id} ⊂ {self.ancestor_id}"
 
 
 class PostalCode(models.Model):
@@ -162,3 +159,6 @@ class ReferentialVersion(models.Model):
     checksum = models.CharField(max_length=64)
     source = models.CharField(max_length=200)
     loaded_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"{self.name} ({self.source})"

@@ -19,8 +19,6 @@ def insert_many(
     placeholders = ", ".join(["%s"] * len(columns))
     with connection.cursor() as cursor:
         for start in range(0, len(values), BATCH):
-            cursor.executemany(
-                f"INSERT INTO {quoted} ({names}) VALUES ({placeholders})", values[start : start + BATCH]
-            )
+            cursor.executemany(f"INSERT INTO {quoted} ({names}) VALUES ({placeholders})", values[start : start + BATCH])
             if progress:
                 progress(label, min(start + BATCH, len(values)), len(values))

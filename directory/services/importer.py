@@ -196,28 +196,20 @@ class _RowParser:
         structure["legal_form_id"] = self._slug(
             value["structure_legal_form"], self.vocab.legal_forms, _("forme juridique"), errors
         )
-        structure["network_id"] = self._slug(
-            value["structure_network"], self.vocab.networks, _("réseau"), errors
-        )
+        structure["network_id"] = self._slug(value["structure_network"], self.vocab.networks, _("réseau"), errors)
         commune = None
         if value["structure_commune"]:
             commune = self.vocab.territories.get(f"COM-{value['structure_commune']}")
             if commune is None:
                 errors.append(
-                    _(
-                        "commune inconnue : « %(code)s » (code INSEE de la commune attendu, pas le code postal)"
-                    )
+                    _("commune inconnue : « %(code)s » (code INSEE de la commune attendu, pas le code postal)")
                     % {"code": value["structure_commune"]}
                 )
         structure["commune_id"] = commune.pk if commune else None
         structure["website"] = self._url(value["structure_website"], "structure_website", errors)
         structure["email"] = self._email(value["structure_email"], "structure_email", errors)
-        structure["latitude"] = self._float(
-            value["structure_latitude"], "structure_latitude", -90, 90, errors
-        )
-        structure["longitude"] = self._float(
-            value["structure_longitude"], "structure_longitude", -180, 180, errors
-        )
+        structure["latitude"] = self._float(value["structure_latitude"], "structure_latitude", -90, 90, errors)
+        structure["longitude"] = self._float(value["structure_longitude"], "structure_longitude", -180, 180, errors)
         if (structure["latitude"] is None) != (structure["longitude"] is None) and not errors:
             errors.append(_("la latitude et la longitude vont ensemble : renseignez les deux ou aucune"))
 
@@ -315,9 +307,7 @@ class _RowParser:
         try:
             self.url_validator(value)
         except ValidationError:
-            errors.append(
-                _("%(column)s : adresse web invalide « %(value)s »") % {"column": column, "value": value}
-            )
+            errors.append(_("%(column)s : adresse web invalide « %(value)s »") % {"column": column, "value": value})
         return value
 
     @staticmethod
@@ -327,9 +317,7 @@ class _RowParser:
         try:
             validate_email(value)
         except ValidationError:
-            errors.append(
-                _("%(column)s : courriel invalide « %(value)s »") % {"column": column, "value": value}
-            )
+            errors.append(_("%(column)s : courriel invalide « %(value)s »") % {"column": column, "value": value})
         return value
 
     @staticmethod
@@ -339,9 +327,7 @@ class _RowParser:
         try:
             number = float(value.replace(",", "."))
         except ValueError:
-            errors.append(
-                _("%(column)s : nombre attendu, pas « %(value)s »") % {"column": column, "value": value}
-            )
+            errors.append(_("%(column)s : nombre attendu, pas « %(value)s »") % {"column": column, "value": value})
             return None
         if not low <= number <= high:
             errors.append(
@@ -389,9 +375,7 @@ def parse_rows(text: str) -> tuple[list[ParsedRow], list[RowError]]:
         if not header:
             messages.append(_("fichier vide : une ligne d'en-tête est obligatoire"))
         if missing:
-            messages.append(
-                _("colonnes obligatoires absentes : %(columns)s") % {"columns": ", ".join(missing)}
-            )
+            messages.append(_("colonnes obligatoires absentes : %(columns)s") % {"columns": ", ".join(missing)})
         if unknown:
             messages.append(_("colonnes inconnues : %(columns)s") % {"columns": ", ".join(unknown)})
         return [], [RowError(1, messages)]
@@ -408,17 +392,13 @@ def parse_rows(text: str) -> tuple[list[ParsedRow], list[RowError]]:
     refs_seen: dict[tuple, int] = {}
     for line, row in raw_rows:
         if None in row:
-            errors.append(
-                RowError(line, [_("trop de valeurs sur la ligne (vérifiez les guillemets et virgules)")])
-            )
+            errors.append(RowError(line, [_("trop de valeurs sur la ligne (vérifiez les guillemets et virgules)")]))
             continue
         result, row_errors = parser.parse(line, row)
         if result is not None:
             previous = first_seen.setdefault(result.structure_key, result)
             if previous is not result and previous.structure != result.structure:
-                differing = sorted(
-                    k for k in result.structure if result.structure[k] != previous.structure[k]
-                )
+                differing = sorted(k for k in result.structure if result.structure[k] != previous.structure[k])
                 row_errors.append(
                     _("les informations de la structure diffèrent de la ligne %(line)s (%(fields)s)")
                     % {"line": previous.line, "fields": ", ".join(differing)}
@@ -501,9 +481,7 @@ def _upsert_structure(row, status, now, report, commune_candidates) -> Structure
         report.changes.append({"line": row.line, "action": "create", "structure": structure.name})
         return structure
     changed = {
-        name: (getattr(structure, name), value)
-        for name, value in values.items()
-        if getattr(structure, name) != value
+        name: (getattr(structure, name), value) for name, value in values.items() if getattr(structure, name) != value
     }
     if changed:
         for name, (_old, new) in changed.items():

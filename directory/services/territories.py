@@ -59,16 +59,14 @@ def _rows_from_fixture(data: dict) -> list[dict]:
     """Flatten the compact fixture into one dict per territory, parents given by coverage key."""
     rows = [{"kind": TerritoryKind.COUNTRY, "code": "FR", "name": "France", "population": 0}]
     region_pop, dep_pop = {}, {}
-    for code, _name, dep, _epci, population, _pcs in data["communes"]:
+    for _code, _name, dep, _epci, population, _pcs in data["communes"]:
         dep_pop[dep] = dep_pop.get(dep, 0) + population
     dep_region = {code: region for code, _name, region in data["departements"]}
     for dep, population in dep_pop.items():
         region_pop[dep_region[dep]] = region_pop.get(dep_region[dep], 0) + population
     rows[0]["population"] = sum(region_pop.values())
     for code, name in data["regions"]:
-        rows.append(
-            {"kind": TerritoryKind.REGION, "code": code, "name": name, "population": region_pop.get(code, 0)}
-        )
+        rows.append({"kind": TerritoryKind.REGION, "code": code, "name": name, "population": region_pop.get(code, 0)})
     for code, name, region in data["departements"]:
         rows.append(
             {
@@ -239,9 +237,7 @@ def _sync_postal_codes(rows, ids, report, progress):
 def read_commune_codes(source: Iterable[str] | str) -> list[str]:
     """INSEE codes from a CSV (first column, or the column named code/insee/code_insee); header optional."""
     text = source if isinstance(source, str) else "".join(source)
-    reader = csv.reader(
-        io.StringIO(text.lstrip("\ufeff")), delimiter=";" if ";" in text.splitlines()[0] else ","
-    )
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";" if ";" in text.splitlines()[0] else ",")
     codes, column = [], 0
     for index, row in enumerate(reader):
         if not row or not any(cell.strip() for cell in row):
@@ -259,9 +255,7 @@ def read_commune_codes(source: Iterable[str] | str) -> list[str]:
 
 
 @transaction.atomic
-def zone_create_or_update(
-    *, name: str, commune_codes: list[str], slug: str = "", description: str = ""
-) -> Territory:
+def zone_create_or_update(*, name: str, commune_codes: list[str], slug: str = "", description: str = "") -> Territory:
     """Create or replace a custom zone from INSEE commune codes; an unknown code is an error naming it."""
     slug = slug or slugify(name)
     if not slug:
@@ -285,9 +279,7 @@ def zone_create_or_update(
         + [TerritoryLink(ancestor=zone, descendant_id=pk, depth=1) for pk in set(communes.values())]
     )
     Territory.objects.filter(pk=zone.pk).update(
-        population=sum(
-            Territory.objects.filter(pk__in=communes.values()).values_list("population", flat=True)
-        )
+        population=sum(Territory.objects.filter(pk__in=communes.values()).values_list("population", flat=True))
     )
     zone.refresh_from_db()
     return zone

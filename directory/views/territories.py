@@ -8,9 +8,7 @@ from directory.models import Territory, TerritoryKind
 @require_GET
 def territory_autocomplete(request):
     """Territories matching the start of a name or a postal code: [{key, label, kind}] (public, no personal data)."""
-    kinds = [kind for kind in request.GET.getlist("kind") if kind in TerritoryKind.values] or [
-        TerritoryKind.COMMUNE
-    ]
+    kinds = [kind for kind in request.GET.getlist("kind") if kind in TerritoryKind.values] or [TerritoryKind.COMMUNE]
     results = (
         Territory.objects.filter(kind__in=kinds, is_active=True)
         .select_related("departement")

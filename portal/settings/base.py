@@ -114,9 +114,7 @@ MEDIA_URL = "/media/"
 
 # E-mail: printed on the console unless configured.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-DEFAULT_FROM_EMAIL = os.environ.get(
-    "DEFAULT_FROM_EMAIL", "Guichet ESS <ne-pas-repondre@guichet-ess.localhost>"
-)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Guichet ESS <ne-pas-repondre@guichet-ess.localhost>")
 if os.environ.get("EMAIL_URL"):
     _email = dj_database_url.parse(os.environ["EMAIL_URL"])  # smtp://user:password@host:port
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

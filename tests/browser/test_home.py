@@ -13,9 +13,7 @@ def test_home_page_shows_what_the_directory_holds(site, page):
     assert page.locator("[data-count=offers]").inner_text() == "3"
     assert page.locator("[data-count=structures]").inner_text() == "3"
     communes = Territory.objects.communes().count()
-    assert page.locator("[data-count=communes]").inner_text().replace("\u202f", "").replace(
-        "\xa0", ""
-    ) == str(communes)
+    assert page.locator("[data-count=communes]").inner_text().replace("\u202f", "").replace("\xa0", "") == str(communes)
     # The skip link is the first thing a keyboard user reaches.
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Aller au contenu"

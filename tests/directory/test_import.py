@@ -106,9 +106,7 @@ def test_reimporting_the_same_file_changes_nothing():
 
 def test_structure_without_siret_is_matched_by_name_and_commune_ignoring_case_and_accents():
     import_offers(to_csv(row(structure_siret="", structure_name="Tiers-Lieu Élan")))
-    report = import_offers(
-        to_csv(row(structure_siret="", structure_name="tiers lieu elan", offer_ref="autre"))
-    )
+    report = import_offers(to_csv(row(structure_siret="", structure_name="tiers lieu elan", offer_ref="autre")))
     assert report.structures_created == 0 and Structure.objects.count() == 1
     assert Offer.objects.count() == 2
 

@@ -38,9 +38,7 @@ def test_editor_sees_only_their_own_structure_once_active(two_regions):
     editor = make_editor(two_regions["caen"])
     assert set(editable_structures(editor)) == {two_regions["caen"]}
     pending = UserFactory()
-    StructureMembership.objects.create(
-        user=pending, structure=two_regions["creuse"], status=MembershipStatus.REQUESTED
-    )
+    StructureMembership.objects.create(user=pending, structure=two_regions["creuse"], status=MembershipStatus.REQUESTED)
     assert not editable_structures(pending).exists()
 
 

@@ -24,6 +24,4 @@ class Command(BaseCommand):
             zone = zone_create_or_update(name=name, commune_codes=codes, slug=slug, description=description)
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
-        self.stdout.write(
-            self.style.SUCCESS(f"Zone {zone.key} « {zone.name} » : {len(set(codes))} communes.")
-        )
+        self.stdout.write(self.style.SUCCESS(f"Zone {zone.key} « {zone.name} » : {len(set(codes))} communes."))

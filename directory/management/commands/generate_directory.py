@@ -115,16 +115,12 @@ class Command(BaseCommand):
             territory = {"commune": commune, "epci": epci or dep, "departement": dep, "region": region}.get(
                 level, country
             )
-            relations.append(
-                (territory, rng.sample(stages, rng.randint(1, 3)), rng.sample(needs, rng.randint(1, 4)))
-            )
+            relations.append((territory, rng.sample(stages, rng.randint(1, 3)), rng.sample(needs, rng.randint(1, 4))))
         first_offer = (Offer.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
         for start in range(0, len(offer_rows), 2000):
             Offer.objects.bulk_create(offer_rows[start : start + 2000])
             progress("Offres", min(start + 2000, offers), offers)
-        offer_ids = list(
-            Offer.objects.filter(pk__gte=first_offer).order_by("pk").values_list("pk", flat=True)
-        )
+        offer_ids = list(Offer.objects.filter(pk__gte=first_offer).order_by("pk").values_list("pk", flat=True))
         coverage, offer_stages, offer_needs = [], [], []
         for pk, (territory, stage_ids, need_ids) in zip(offer_ids, relations, strict=True):
             coverage.append((pk, territory))
@@ -137,12 +133,8 @@ class Command(BaseCommand):
             progress,
             "Couverture",
         )
-        insert_many(
-            Offer.stages.through._meta.db_table, ["offer_id", "stage_id"], offer_stages, progress, "Étapes"
-        )
-        insert_many(
-            Offer.needs.through._meta.db_table, ["offer_id", "need_id"], offer_needs, progress, "Besoins"
-        )
+        insert_many(Offer.stages.through._meta.db_table, ["offer_id", "stage_id"], offer_stages, progress, "Étapes")
+        insert_many(Offer.needs.through._meta.db_table, ["offer_id", "need_id"], offer_needs, progress, "Besoins")
         self.stdout.write(
             self.style.SUCCESS(
                 f"{structures} structures et {offers} offres générées en {time.monotonic() - started:.1f} s."

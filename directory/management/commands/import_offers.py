@@ -9,9 +9,7 @@ from directory.services.importer import ImportRejected, import_offers
 
 
 class Command(BaseCommand):
-    help = (
-        "Importe des structures et leurs offres depuis un CSV (tout ou rien). Voir le README pour le format."
-    )
+    help = "Importe des structures et leurs offres depuis un CSV (tout ou rien). Voir le README pour le format."
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)

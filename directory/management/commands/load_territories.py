@@ -13,9 +13,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--file", type=Path, default=settings.TERRITORIES_FIXTURE)
-        parser.add_argument(
-            "--force", action="store_true", help="Recharger même si le fichier n'a pas changé."
-        )
+        parser.add_argument("--force", action="store_true", help="Recharger même si le fichier n'a pas changé.")
 
     def handle(self, *args, file, force, **options):
         started = time.monotonic()
