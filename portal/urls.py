@@ -9,6 +9,11 @@ admin.site.index_title = "Curation de l'annuaire"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("compte/", include("portal.account_urls")),
     path("directory/", include("directory.urls")),
+    path("chaine/", include("support_chain.urls")),
+    path("parcours/", include("funding.urls")),
+    path("orientations/", include("funding.referral_urls")),
+    path("curation/", include("directory.curation_urls")),
     path("admin/", admin.site.urls),
 ]
