@@ -19,6 +19,13 @@ def insert_many(
     placeholders = ", ".join(["%s"] * len(columns))
     with connection.cursor() as cursor:
         for start in range(0, len(values), BATCH):
-            cursor.executemany(f"INSERT INTO {quoted} ({names}) VALUES ({placeholders})", values[start : start + BATCH])
+            batch = values[start : start + BATCH]
+            if connection.vendor == "postgresql":
+                # COPY streams the rows in one round trip: several times faster than INSERTs on PostgreSQL.
+                with cursor.cursor.copy(f"COPY {quoted} ({names}) FROM STDIN") as copy:
+                    for row in batch:
+                        copy.write_row(row)
+            else:
+                cursor.executemany(f"INSERT INTO {quoted} ({names}) VALUES ({placeholders})", batch)
             if progress:
                 progress(label, min(start + BATCH, len(values)), len(values))
