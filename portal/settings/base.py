@@ -188,6 +188,3 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
-
-# URLs typed without a scheme are taken as https (the Django 6.0 default).
-FORMS_URLFIELD_ASSUME_HTTPS = True
