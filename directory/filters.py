@@ -92,6 +92,7 @@ class OfferFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Mots-clés"),
         method="filter_q",
+        help_text=_("Par exemple : couveuse, prêt d'honneur, tiers-lieu."),
         widget=forms.TextInput(attrs={"type": "search", "maxlength": "200"}),
     )
     territory = TerritoryFilter(
@@ -303,7 +304,7 @@ class OfferFilter(django_filters.FilterSet):
         """What the search page shows beside the results: each facet, its choices, their counts, which are checked."""
         counts = self.facet_counts()
         selected = self.data if self.data is not None else QueryDict()
-        return [
+        facets = [
             {
                 "name": name,
                 "label": self.form.fields[name].label,
@@ -320,6 +321,10 @@ class OfferFilter(django_filters.FilterSet):
             }
             for name in self.FACETS
         ]
+        for facet in facets:
+            # The page lists a choice only when it would find something or is already selected.
+            facet["visible"] = any(option["count"] or option["checked"] for option in facet["options"])
+        return facets
 
     # --- sorting ---------------------------------------------------------------------------------------------
 
