@@ -1,4 +1,8 @@
-"""Plain multi-row INSERTs for large tables whose rows carry no logic (closure, postal codes, generated data)."""
+"""Bulk inserts for large tables whose rows carry no logic (closure, postal codes, generated data).
+
+On PostgreSQL one COPY per batch: fast, and statement-level triggers (the offers' search documents) run once per
+batch, as they do for a multi-row INSERT.
+"""
 
 from collections.abc import Callable, Sequence
 
