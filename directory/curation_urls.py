@@ -1,5 +1,20 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from directory.views import curation_editor, curation_public, curation_staff
 
 app_name = "curation"
 
-urlpatterns = []
+urlpatterns = [
+    path("", curation_staff.dashboard, name="dashboard"),
+    path("referencer/", curation_public.submit, name="submit"),
+    path("referencer/merci/", curation_public.submit_thanks, name="submit_thanks"),
+    path("propositions/<int:pk>/", curation_staff.submission_detail, name="submission_detail"),
+    path("propositions/<int:pk>/decision/", curation_staff.submission_decide, name="submission_decide"),
+    path("modifications/<int:pk>/decision/", curation_staff.edit_review_decide, name="edit_review_decide"),
+    path("<str:kind>/<int:pk>/action/", curation_staff.entry_action, name="entry_action"),
+    path("<str:kind>/<int:pk>/historique/", curation_staff.history, name="history"),
+    path("<str:kind>/<int:pk>/historique/retour/", curation_staff.revert, name="revert"),
+    path("mes-structures/", curation_editor.my_structures, name="my_structures"),
+    path("mes-structures/<int:pk>/modifier/", curation_editor.structure_edit, name="structure_edit"),
+    path("mes-offres/<int:pk>/modifier/", curation_editor.offer_edit, name="offer_edit"),
+]

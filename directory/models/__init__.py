@@ -1,4 +1,5 @@
 from .structure import STALE_AFTER, Offer, Permanence, Structure
+from .curation import EditReview, ReviewStatus, Submission, SubmissionKind  # noqa: I001 (after Structure)
 from .territory import (
     KIND_NARROWNESS,
     PostalCode,
@@ -21,6 +22,10 @@ from .vocabulary import (
 
 __all__ = [
     "KIND_NARROWNESS",
+    "EditReview",
+    "ReviewStatus",
+    "Submission",
+    "SubmissionKind",
     "STALE_AFTER",
     "Fee",
     "Instrument",

@@ -1,0 +1,45 @@
+"""The public form « Référencer ma structure / signaler une mise à jour » (no account needed)."""
+
+from django.shortcuts import get_object_or_404, redirect, render
+
+from directory.curation_forms import SubmissionForm
+from directory.models import Structure
+from directory.services.curation import submission_create
+from portal.throttle import PUBLIC_SUBMISSIONS, client_ip
+
+
+def submit(request):
+    ip = client_ip(request)
+    throttled = PUBLIC_SUBMISSIONS.is_blocked(ip)
+    structure = None
+    if request.method == "POST":
+        form = SubmissionForm(request.POST)
+        if not throttled:
+            PUBLIC_SUBMISSIONS.hit(ip)
+            if form.is_spam():
+                # Pretend it worked: a robot learns nothing, and a person never fills this hidden field.
+                return redirect("curation:submit_thanks")
+            if form.is_valid():
+                submission_create(
+                    structure=form.cleaned_data["structure"],
+                    values=form.structure_values(),
+                    submitter_name=form.cleaned_data["submitter_name"],
+                    submitter_email=form.cleaned_data["submitter_email"],
+                    message=form.cleaned_data["message"],
+                )
+                return redirect("curation:submit_thanks")
+            structure = form.cleaned_data.get("structure")
+    else:
+        if request.GET.get("structure", "").isdigit():
+            structure = get_object_or_404(Structure.objects.published(), pk=request.GET["structure"])
+        form = SubmissionForm(structure=structure)
+    return render(
+        request,
+        "curation/submission_form.html",
+        {"form": form, "structure": structure, "throttled": throttled},
+        status=429 if throttled else 200,
+    )
+
+
+def submit_thanks(request):
+    return render(request, "curation/submission_thanks.html")

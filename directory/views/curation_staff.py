@@ -1,0 +1,173 @@
+"""Curator pages: the dashboard, decisions on submissions and edits, history and revert.
+
+Every object is looked up in the requester's scope: an object of another région is a 404, never a 403 that
+would confirm it exists.
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from directory import curation_selectors as selectors
+from directory.curation_forms import DecisionForm, RevertForm
+from directory.models import Offer, Structure
+from directory.services import curation as services
+from portal.scopes import curated_offers, curated_structures, is_curator
+
+PAGE_SIZE = 20
+ENTRY_KINDS = {"structure": Structure, "offre": Offer}
+
+
+def curator_required(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not is_curator(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _entry_or_404(user, kind, pk):
+    model = ENTRY_KINDS.get(kind)
+    if model is None:
+        raise Http404
+    scope = curated_structures(user) if model is Structure else curated_offers(user)
+    return get_object_or_404(scope, pk=pk)
+
+
+def _show_errors(request, error: ValidationError):
+    for message in error.messages:
+        messages.error(request, message)
+
+
+@curator_required
+def dashboard(request):
+    def page(queryset, name):
+        return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get(name))
+
+    context = {
+        "submissions": page(selectors.pending_submissions(request.user), "page_propositions"),
+        "edit_reviews": page(selectors.pending_edit_reviews(request.user), "page_modifications"),
+        "stale": page(selectors.stale_structures(request.user), "page_a_verifier"),
+        "decision_form": DecisionForm(),
+    }
+    return render(request, "curation/dashboard.html", context)
+
+
+@curator_required
+def submission_detail(request, pk):
+    submission = get_object_or_404(selectors.submissions(request.user), pk=pk)
+    return render(
+        request, "curation/submission_detail.html", {"submission": submission, "decision_form": DecisionForm()}
+    )
+
+
+@require_POST
+@curator_required
+def submission_decide(request, pk):
+    submission = get_object_or_404(selectors.submissions(request.user), pk=pk)
+    form = DecisionForm(request.POST)
+    action = request.POST.get("action")
+    if not form.is_valid() or action not in {"approve", "reject"}:
+        messages.error(request, _("Décision incomplète : réessayez."))
+        return redirect("curation:submission_detail", pk=pk)
+    reason = form.cleaned_data["reason"]
+    try:
+        if action == "approve":
+            structure = services.submission_approve(submission=submission, user=request.user, reason=reason)
+            messages.success(request, _("Proposition validée : « %(name)s » est publiée.") % {"name": structure})
+        else:
+            services.submission_reject(submission=submission, user=request.user, reason=reason)
+            messages.success(request, _("Proposition refusée."))
+    except ValidationError as error:
+        _show_errors(request, error)
+        return redirect("curation:submission_detail", pk=pk)
+    return redirect("curation:dashboard")
+
+
+@require_POST
+@curator_required
+def edit_review_decide(request, pk):
+    review = get_object_or_404(selectors.edit_reviews(request.user), pk=pk)
+    form = DecisionForm(request.POST)
+    action = request.POST.get("action")
+    if not form.is_valid() or action not in {"approve", "revert"}:
+        messages.error(request, _("Décision incomplète : réessayez."))
+        return redirect("curation:dashboard")
+    reason = form.cleaned_data["reason"]
+    try:
+        if action == "approve":
+            services.edit_review_approve(review=review, user=request.user, reason=reason)
+            messages.success(request, _("Modification de « %(name)s » acceptée.") % {"name": review.entry})
+        else:
+            services.edit_review_revert(review=review, user=request.user, reason=reason)
+            messages.success(request, _("Modification de « %(name)s » annulée.") % {"name": review.entry})
+    except ValidationError as error:
+        _show_errors(request, error)
+    return redirect("curation:dashboard")
+
+
+@require_POST
+@curator_required
+def entry_action(request, kind, pk):
+    """One-click actions on an entry: mark verified, archive."""
+    entry = _entry_or_404(request.user, kind, pk)
+    form = DecisionForm(request.POST)
+    action = request.POST.get("action")
+    if not form.is_valid() or action not in {"verify", "archive"}:
+        messages.error(request, _("Action incomplète : réessayez."))
+        return redirect("curation:dashboard")
+    reason = form.cleaned_data["reason"]
+    try:
+        if action == "verify":
+            services.entry_mark_verified(entry=entry, user=request.user, reason=reason)
+            messages.success(request, _("« %(name)s » est marquée comme vérifiée.") % {"name": entry})
+        else:
+            services.entry_archive(entry=entry, user=request.user, reason=reason)
+            messages.success(request, _("« %(name)s » est archivée.") % {"name": entry})
+    except ValidationError as error:
+        _show_errors(request, error)
+    if request.POST.get("next_page") == "history":
+        return redirect("curation:history", kind=kind, pk=pk)
+    return redirect("curation:dashboard")
+
+
+@curator_required
+def history(request, kind, pk):
+    entry = _entry_or_404(request.user, kind, pk)
+    page, rows = selectors.history_page(entry, request.GET.get("page"))
+    return render(
+        request,
+        "curation/history.html",
+        {"entry": entry, "kind": kind, "page": page, "rows": rows, "revert_form": RevertForm()},
+    )
+
+
+@require_POST
+@curator_required
+def revert(request, kind, pk):
+    entry = _entry_or_404(request.user, kind, pk)
+    form = RevertForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Indiquez le motif du retour à cette version."))
+        return redirect("curation:history", kind=kind, pk=pk)
+    if not entry.history.filter(history_id=form.cleaned_data["history_id"]).exists():
+        raise Http404
+    try:
+        services.entry_revert(
+            entry=entry, history_id=form.cleaned_data["history_id"], user=request.user, reason=form.cleaned_data["reason"]
+        )
+        messages.success(request, _("« %(name)s » est revenue à la version choisie.") % {"name": entry})
+    except ValidationError as error:
+        _show_errors(request, error)
+    return redirect("curation:history", kind=kind, pk=pk)
