@@ -153,7 +153,7 @@ class StructureAdmin(CuratorScopedAdmin):
         ("region", admin.RelatedOnlyFieldListFilter),
     ]
     search_fields = ["name", "=siret", "commune__name"]
-    autocomplete_fields = ["commune", "region"]
+    autocomplete_fields = ["commune"]
     list_select_related = ["commune__departement", "legal_form", "network"]
     date_hierarchy = "last_verified_at"
     inlines = [OfferInline, PermanenceInline]
@@ -235,5 +235,6 @@ class VocabularyAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return _curator_may(request)
+
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}

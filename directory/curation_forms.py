@@ -15,9 +15,7 @@ TERRITORY_ATTRS = {"data-territory-autocomplete": "COM"}
 class SubmissionForm(forms.Form):
     """« Référencer ma structure / signaler une mise à jour », open to anyone."""
 
-    structure = forms.ModelChoiceField(
-        queryset=Structure.objects.published(), required=False, widget=forms.HiddenInput
-    )
+    structure = forms.ModelChoiceField(queryset=Structure.objects.published(), required=False, widget=forms.HiddenInput)
     name = forms.CharField(label=_("Nom de la structure"), max_length=200)
     siret = forms.CharField(
         label=_("SIRET"),

@@ -1,5 +1,5 @@
+from .curation import EditReview, ReviewStatus, Submission, SubmissionKind
 from .structure import STALE_AFTER, Offer, Permanence, Structure
-from .curation import EditReview, ReviewStatus, Submission, SubmissionKind  # noqa: I001 (after Structure)
 from .territory import (
     KIND_NARROWNESS,
     PostalCode,

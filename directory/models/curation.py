@@ -78,7 +78,12 @@ class Submission(models.Model):
         verbose_name_plural = _("propositions")
 
     def __str__(self):
-        return f"{self.get_kind_display()} : {self.data.get('name', '')}"
+        return f"{self.get_kind_display()} : {self.name}"
+
+    @property
+    def name(self) -> str:
+        """The structure's proposed name, or its current one when the name is unchanged."""
+        return self.data.get("name") or (self.structure.name if self.structure_id else "")
 
 
 class EditReviewQuerySet(ReviewQuerySet):
@@ -96,7 +101,10 @@ class EditReview(models.Model):
     editor = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
     changes = models.JSONField(_("modifications"), default=list, help_text="[{field, label, old, new}]")
     previous_history_id = models.PositiveBigIntegerField(
-        _("version précédente"), null=True, blank=True, help_text=_("La version à rétablir si la modification est annulée.")
+        _("version précédente"),
+        null=True,
+        blank=True,
+        help_text=_("La version à rétablir si la modification est annulée."),
     )
     status = models.CharField(
         _("statut"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.PENDING, db_index=True

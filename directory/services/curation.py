@@ -155,9 +155,15 @@ def entry_revert(*, entry: Structure | Offer, history_id: int, user, reason: str
         raise ValidationError(_("Indiquez le motif du retour à cette version."))
     record = entry.history.get(history_id=history_id)
     restored = record.instance
+    restored._state.adding = False  # an update of the existing row, not a new one
+    restored._state.db = entry._state.db
     restored.full_clean()
-    _save_with_history(restored, user=user, reason=_("Retour à la version du %(date)s : %(reason)s")
-                       % {"date": timezone.localtime(record.history_date).strftime("%d/%m/%Y %H:%M"), "reason": reason})
+    _save_with_history(
+        restored,
+        user=user,
+        reason=_("Retour à la version du %(date)s : %(reason)s")
+        % {"date": timezone.localtime(record.history_date).strftime("%d/%m/%Y %H:%M"), "reason": reason},
+    )
     return restored
 
 

@@ -165,7 +165,10 @@ def revert(request, kind, pk):
         raise Http404
     try:
         services.entry_revert(
-            entry=entry, history_id=form.cleaned_data["history_id"], user=request.user, reason=form.cleaned_data["reason"]
+            entry=entry,
+            history_id=form.cleaned_data["history_id"],
+            user=request.user,
+            reason=form.cleaned_data["reason"],
         )
         messages.success(request, _("« %(name)s » est revenue à la version choisie.") % {"name": entry})
     except ValidationError as error:
