@@ -11,6 +11,7 @@ from directory.models import (
     PostalCode,
     Structure,
     Territory,
+    UpdateCampaign,
 )
 from directory.text import normalize
 from portal.scopes import curated_offers, curated_regions, curated_structures, is_curator
@@ -238,3 +239,33 @@ class VocabularyAdmin(admin.ModelAdmin):
 
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(UpdateCampaign)
+class UpdateCampaignAdmin(admin.ModelAdmin):
+    """Each région's curators set its campaign period; they see only their régions' campaigns."""
+
+    list_display = ["region", "period_days", "is_active", "last_run_at"]
+    readonly_fields = ["last_run_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(region__in=curated_regions(request.user))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "region":
+            kwargs["queryset"] = curated_regions(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_module_permission(self, request):
+        return _curator_may(request)
+
+    def has_view_permission(self, request, obj=None):
+        return _curator_may(request) and (
+            obj is None or curated_regions(request.user).filter(pk=obj.region_id).exists()
+        )
+
+    has_change_permission = has_view_permission
+    has_delete_permission = has_view_permission
+
+    def has_add_permission(self, request):
+        return _curator_may(request)

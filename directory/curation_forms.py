@@ -44,6 +44,8 @@ class SubmissionForm(forms.Form):
     message = forms.CharField(
         label=_("Un mot pour l'équipe de la CRESS"), required=False, widget=forms.Textarea({"rows": 3})
     )
+    # The magic link of an update campaign, when the person came from one.
+    update_token = forms.CharField(required=False, widget=forms.HiddenInput, max_length=500)
     # Honeypot: hidden from people (and screen readers), filled in by robots.
     contact_fax = forms.CharField(
         label=_("Laissez ce champ vide"),

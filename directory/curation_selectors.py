@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.core.paginator import Paginator
 
-from directory.models import EditReview, Submission, Territory
+from directory.models import EditReview, Submission, Territory, UpdateRequest
 from directory.services.curation import display_value
 from portal.scopes import curated_regions, curated_structures
 
@@ -46,6 +46,15 @@ def stale_structures(user):
         .stale()
         .select_related("commune__departement")
         .order_by("last_verified_at", "name", "pk")
+    )
+
+
+def update_requests(user):
+    """Update requests (campaigns and one-off) of the user's régions, the latest first, with their outcome."""
+    return (
+        UpdateRequest.objects.filter(structure__in=curated_structures(user))
+        .select_related("structure", "campaign")
+        .order_by("-created_at", "-pk")
     )
 
 

@@ -1,4 +1,12 @@
-from .curation import EditReview, ReviewStatus, Submission, SubmissionKind
+from .curation import (
+    EditReview,
+    ReviewStatus,
+    Submission,
+    SubmissionKind,
+    UpdateCampaign,
+    UpdateOutcome,
+    UpdateRequest,
+)
 from .structure import STALE_AFTER, Offer, Permanence, Structure
 from .territory import (
     KIND_NARROWNESS,
@@ -44,4 +52,7 @@ __all__ = [
     "TerritoryKind",
     "TerritoryLink",
     "UnknownTerritoryCode",
+    "UpdateCampaign",
+    "UpdateOutcome",
+    "UpdateRequest",
 ]

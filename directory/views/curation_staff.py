@@ -19,6 +19,7 @@ from directory import curation_selectors as selectors
 from directory.curation_forms import DecisionForm, RevertForm
 from directory.models import Offer, Structure
 from directory.services import curation as services
+from directory.services.freshness import update_request_create
 from portal.scopes import curated_offers, curated_structures, is_curator
 
 PAGE_SIZE = 20
@@ -59,6 +60,7 @@ def dashboard(request):
         "submissions": page(selectors.pending_submissions(request.user), "page_propositions"),
         "edit_reviews": page(selectors.pending_edit_reviews(request.user), "page_modifications"),
         "stale": page(selectors.stale_structures(request.user), "page_a_verifier"),
+        "update_requests": page(selectors.update_requests(request.user), "page_demandes"),
         "decision_form": DecisionForm(),
     }
     return render(request, "curation/dashboard.html", context)
@@ -124,7 +126,7 @@ def entry_action(request, kind, pk):
     entry = _entry_or_404(request.user, kind, pk)
     form = DecisionForm(request.POST)
     action = request.POST.get("action")
-    if not form.is_valid() or action not in {"verify", "archive"}:
+    if not form.is_valid() or action not in {"verify", "archive", "request_update"}:
         messages.error(request, _("Action incomplète : réessayez."))
         return redirect("curation:dashboard")
     reason = form.cleaned_data["reason"]
@@ -132,6 +134,10 @@ def entry_action(request, kind, pk):
         if action == "verify":
             services.entry_mark_verified(entry=entry, user=request.user, reason=reason)
             messages.success(request, _("« %(name)s » est marquée comme vérifiée.") % {"name": entry})
+        elif action == "request_update":
+            structure = entry if isinstance(entry, Structure) else entry.structure
+            update_request_create(structure=structure, user=request.user, reason=reason)
+            messages.success(request, _("Demande de mise à jour envoyée à « %(name)s ».") % {"name": structure})
         else:
             services.entry_archive(entry=entry, user=request.user, reason=reason)
             messages.success(request, _("« %(name)s » est archivée.") % {"name": entry})
