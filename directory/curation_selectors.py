@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.core.paginator import Paginator
 
-from directory.models import EditReview, Submission, Territory, UpdateRequest
+from directory.models import EditReview, ImportBatch, ImportStatus, Submission, Territory, UpdateRequest
 from directory.services.curation import display_value
 from portal.scopes import curated_regions, curated_structures
 
@@ -56,6 +56,18 @@ def update_requests(user):
         .select_related("structure", "campaign")
         .order_by("-created_at", "-pk")
     )
+
+
+def visible_imports(user):
+    """Imports made by the curators of the user's régions (all for a superuser)."""
+    if user.is_superuser:
+        return ImportBatch.objects.select_related("uploaded_by")
+    ids = ImportBatch.objects.filter(uploaded_by__curator__regions__in=curated_regions(user)).values("pk")
+    return ImportBatch.objects.filter(pk__in=ids).select_related("uploaded_by")
+
+
+def imports_to_confirm(user):
+    return visible_imports(user).filter(status=ImportStatus.PREVIEW)
 
 
 @dataclass

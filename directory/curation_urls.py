@@ -1,6 +1,6 @@
 from django.urls import path
 
-from directory.views import curation_editor, curation_links, curation_public, curation_staff
+from directory.views import curation_editor, curation_imports, curation_links, curation_public, curation_staff
 
 app_name = "curation"
 
@@ -14,6 +14,10 @@ urlpatterns = [
     path("<str:kind>/<int:pk>/action/", curation_staff.entry_action, name="entry_action"),
     path("<str:kind>/<int:pk>/historique/", curation_staff.history, name="history"),
     path("<str:kind>/<int:pk>/historique/retour/", curation_staff.revert, name="revert"),
+    path("imports/", curation_imports.imports, name="imports"),
+    path("imports/<int:pk>/", curation_imports.import_detail, name="import_detail"),
+    path("imports/<int:pk>/decision/", curation_imports.import_decide, name="import_decide"),
+    path("export/", curation_imports.export, name="export"),
     path("verifier/<str:token>/", curation_links.update_answer, name="update_answer"),
     path("mes-structures/", curation_editor.my_structures, name="my_structures"),
     path("mes-structures/<int:pk>/modifier/", curation_editor.structure_edit, name="structure_edit"),

@@ -1,5 +1,7 @@
 from .curation import (
     EditReview,
+    ImportBatch,
+    ImportStatus,
     ReviewStatus,
     Submission,
     SubmissionKind,
@@ -31,6 +33,8 @@ from .vocabulary import (
 __all__ = [
     "KIND_NARROWNESS",
     "EditReview",
+    "ImportBatch",
+    "ImportStatus",
     "ReviewStatus",
     "Submission",
     "SubmissionKind",

@@ -61,6 +61,7 @@ def dashboard(request):
         "edit_reviews": page(selectors.pending_edit_reviews(request.user), "page_modifications"),
         "stale": page(selectors.stale_structures(request.user), "page_a_verifier"),
         "update_requests": page(selectors.update_requests(request.user), "page_demandes"),
+        "imports": page(selectors.imports_to_confirm(request.user), "page_imports"),
         "decision_form": DecisionForm(),
     }
     return render(request, "curation/dashboard.html", context)

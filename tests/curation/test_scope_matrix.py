@@ -1,10 +1,13 @@
 """Every role tries every page and object of another scope: refused, and nothing leaks into lists."""
 
+import io
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
+from openpyxl import load_workbook
 
-from directory.models import EditReview, Permanence, PublicationStatus, ReviewStatus, Submission
+from directory.models import EditReview, ImportBatch, Permanence, PublicationStatus, ReviewStatus, Submission
 from directory.services.curation import submission_create
 from tests.factories import OfferFactory, StructureFactory, UserFactory, commune, make_agent, make_curator, make_editor
 
@@ -27,6 +30,9 @@ def target(django_capture_on_commit_callbacks):
             submitter_name="Dominique",
             submitter_email="dominique@exemple.org",
         )
+    batch = ImportBatch.objects.create(
+        uploaded_by=make_curator("REG-75"), file_name="Cible secrète.csv", content="", status="preview"
+    )
     review = EditReview.objects.create(structure=structure, changes=[{"label": "nom", "old": "a", "new": "b"}])
     # Something each outsider legitimately owns, so their pages are not empty by construction.
     own = StructureFactory(name="Structure normande", commune=commune("14118"))
@@ -36,6 +42,7 @@ def target(django_capture_on_commit_callbacks):
         "permanence": permanence,
         "submission": submission,
         "review": review,
+        "batch": batch,
         "own": own,
     }
 
@@ -78,6 +85,8 @@ def _detail_requests(t):
         ("get", reverse("curation:history", args=["structure", s.pk]), None),
         ("get", reverse("curation:history", args=["offre", o.pk]), None),
         ("post", reverse("curation:revert", args=["structure", s.pk]), {"history_id": "1", "reason": "x"}),
+        ("get", reverse("curation:import_detail", args=[t["batch"].pk]), None),
+        ("post", reverse("curation:import_decide", args=[t["batch"].pk]), {"action": "cancel"}),
         ("get", reverse("curation:structure_edit", args=[s.pk]), None),
         ("post", reverse("curation:structure_edit", args=[s.pk]), {"name": "Piratée"}),
         ("get", reverse("curation:offer_edit", args=[o.pk]), None),
@@ -98,7 +107,18 @@ def _list_requests(t):
         reverse("admin:directory_structure_add"),
         reverse("curation:dashboard"),
         reverse("curation:my_structures"),
+        reverse("curation:imports"),
+        reverse("curation:export") + "?format=csv",
+        reverse("curation:export") + "?format=xlsx",
     ]
+
+
+def _readable(response) -> str:
+    """The response as text, spreadsheets included."""
+    if response.get("Content-Type", "").startswith("application/vnd.openxml"):
+        rows = load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True)
+        return "\n".join(",".join(str(cell) for cell in row) for row in rows)
+    return response.content.decode()
 
 
 def _login(client, user):
@@ -132,6 +152,7 @@ def test_every_detail_and_action_of_another_scope_is_refused(client, target, rol
     assert offer.title == "Offre secrète" and offer.status == PublicationStatus.PUBLISHED
     assert Submission.objects.get(pk=target["submission"].pk).status == ReviewStatus.PENDING
     assert EditReview.objects.get(pk=target["review"].pk).status == ReviewStatus.PENDING
+    assert ImportBatch.objects.get(pk=target["batch"].pk).status == "preview"
 
 
 @pytest.mark.parametrize("role", ROLE_NAMES)
@@ -140,7 +161,7 @@ def test_nothing_of_another_scope_leaks_into_lists_counts_or_autocomplete(client
     _login(client, user)
     for url in _list_requests(target):
         response = client.get(url)
-        content = response.content.decode()
+        content = _readable(response)
         for secret in SECRETS:
             assert secret not in content, (role, url, secret)
         if response.status_code == 200 and "autocomplete" in url:
@@ -149,6 +170,8 @@ def test_nothing_of_another_scope_leaks_into_lists_counts_or_autocomplete(client
         # The lists do work for them: their own région's structure is there, counted alone.
         content = client.get(reverse("admin:directory_structure_changelist")).content.decode()
         assert "Structure normande" in content and "1 structure" in content
+        export = client.get(reverse("curation:export"), {"format": "csv"}).content.decode()
+        assert export.startswith("structure_siret") and "Structure normande" not in export  # no offer, no row
         add = client.get(reverse("admin:directory_structure_add")).content.decode()
         assert "Normandie" in add and "Nouvelle-Aquitaine" not in add
 
@@ -166,6 +189,9 @@ def test_the_curator_of_the_region_does_see_and_act(client, target):
     dashboard = client.get(reverse("curation:dashboard")).content.decode()
     assert "Proposition secrète" in dashboard and "Cible secrète" in dashboard
     assert client.get(reverse("curation:history", args=["structure", target["structure"].pk])).status_code == 200
+    assert "Offre secrète" in client.get(reverse("curation:export"), {"format": "csv"}).content.decode()
+    assert "Offre secrète" in _readable(client.get(reverse("curation:export"), {"format": "xlsx"}))
+    assert "Cible secrète.csv" in client.get(reverse("curation:imports")).content.decode()
 
 
 def test_the_editor_edits_their_own_structure_only(client, target):
