@@ -1,8 +1,10 @@
 from .curation import (
+    DuplicateDismissal,
     EditReview,
     ImportBatch,
     ImportStatus,
     ReviewStatus,
+    StructureMerge,
     Submission,
     SubmissionKind,
     UpdateCampaign,
@@ -32,6 +34,7 @@ from .vocabulary import (
 
 __all__ = [
     "KIND_NARROWNESS",
+    "DuplicateDismissal",
     "EditReview",
     "ImportBatch",
     "ImportStatus",
@@ -51,6 +54,7 @@ __all__ = [
     "PublicationStatus",
     "ReferentialVersion",
     "Structure",
+    "StructureMerge",
     "StructureRole",
     "Territory",
     "TerritoryKind",

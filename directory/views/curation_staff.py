@@ -6,6 +6,7 @@ would confirm it exists.
 
 from functools import wraps
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,12 +14,15 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from directory import curation_selectors as selectors
 from directory.curation_forms import DecisionForm, RevertForm
 from directory.models import Offer, Structure
 from directory.services import curation as services
+from directory.services.duplicates import duplicate_dismiss as duplicate_dismiss_service
+from directory.services.duplicates import structure_merge, suspected_duplicates
 from directory.services.freshness import update_request_create
 from portal.scopes import curated_offers, curated_structures, is_curator
 
@@ -62,6 +66,7 @@ def dashboard(request):
         "stale": page(selectors.stale_structures(request.user), "page_a_verifier"),
         "update_requests": page(selectors.update_requests(request.user), "page_demandes"),
         "imports": page(selectors.imports_to_confirm(request.user), "page_imports"),
+        "duplicates": page(suspected_duplicates(curated_structures(request.user)), "page_doublons"),
         "decision_form": DecisionForm(),
     }
     return render(request, "curation/dashboard.html", context)
@@ -181,3 +186,49 @@ def revert(request, kind, pk):
     except ValidationError as error:
         _show_errors(request, error)
     return redirect("curation:history", kind=kind, pk=pk)
+
+
+class MergeForm(forms.Form):
+    keep = forms.TypedChoiceField(label=_lazy("Fiche à conserver"), coerce=int, widget=forms.RadioSelect)
+    reason = forms.CharField(label=_lazy("Motif (gardé dans l'historique)"), max_length=500)
+
+    def __init__(self, *args, pair, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["keep"].choices = [(s.pk, f"{s.name} (n° {s.pk})") for s in pair]
+
+
+def _pair_or_404(user, first_pk, second_pk):
+    pair = list(curated_structures(user).filter(pk__in=[first_pk, second_pk]).select_related("commune__departement"))
+    if len(pair) != 2:
+        raise Http404
+    return sorted(pair, key=lambda s: s.pk)
+
+
+@curator_required
+def merge(request, first, second):
+    pair = _pair_or_404(request.user, first, second)
+    form = MergeForm(request.POST or None, pair=pair, initial={"keep": pair[0].pk})
+    if request.method == "POST" and form.is_valid():
+        keep = next(s for s in pair if s.pk == form.cleaned_data["keep"])
+        drop = next(s for s in pair if s.pk != keep.pk)
+        try:
+            structure_merge(keep=keep, drop=drop, user=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("« %(drop)s » est fusionnée dans « %(keep)s ».") % {"drop": drop, "keep": keep})
+            return redirect("curation:dashboard")
+    offers = {s.pk: s.offers.count() for s in pair}
+    rows = [(s, offers[s.pk]) for s in pair]
+    return render(request, "curation/merge.html", {"pair": pair, "rows": rows, "form": form})
+
+
+@require_POST
+@curator_required
+def duplicate_dismiss(request, first, second):
+    pair = _pair_or_404(request.user, first, second)
+    form = DecisionForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    duplicate_dismiss_service(first=pair[0], second=pair[1], user=request.user, reason=reason)
+    messages.success(request, _("Ces deux fiches ne seront plus signalées comme doublons."))
+    return redirect("curation:dashboard")
