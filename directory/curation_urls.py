@@ -1,6 +1,13 @@
 from django.urls import path
 
-from directory.views import curation_editor, curation_imports, curation_links, curation_public, curation_staff
+from directory.views import (
+    curation_editor,
+    curation_imports,
+    curation_links,
+    curation_public,
+    curation_staff,
+    curation_white_zones,
+)
 
 app_name = "curation"
 
@@ -16,6 +23,7 @@ urlpatterns = [
     path("<str:kind>/<int:pk>/historique/retour/", curation_staff.revert, name="revert"),
     path("doublons/<int:first>/<int:second>/", curation_staff.merge, name="merge"),
     path("doublons/<int:first>/<int:second>/ecarter/", curation_staff.duplicate_dismiss, name="duplicate_dismiss"),
+    path("zones-blanches/", curation_white_zones.white_zones, name="white_zones"),
     path("imports/", curation_imports.imports, name="imports"),
     path("imports/<int:pk>/", curation_imports.import_detail, name="import_detail"),
     path("imports/<int:pk>/decision/", curation_imports.import_decide, name="import_decide"),

@@ -86,6 +86,10 @@ def _detail_requests(t):
         ("get", reverse("curation:history", args=["offre", o.pk]), None),
         ("post", reverse("curation:revert", args=["structure", s.pk]), {"history_id": "1", "reason": "x"}),
         ("get", reverse("curation:import_detail", args=[t["batch"].pk]), None),
+        ("get", reverse("curation:white_zones") + "?region=REG-75", None),
+        ("get", reverse("curation:white_zones") + "?departement=DEP-23&format=csv", None),
+        ("get", reverse("curation:merge", args=[s.pk, t["own"].pk]), None),
+        ("post", reverse("curation:merge", args=[s.pk, p.place.pk]), {"keep": p.place.pk, "reason": "x"}),
         ("post", reverse("curation:import_decide", args=[t["batch"].pk]), {"action": "cancel"}),
         ("get", reverse("curation:structure_edit", args=[s.pk]), None),
         ("post", reverse("curation:structure_edit", args=[s.pk]), {"name": "Piratée"}),
@@ -108,6 +112,7 @@ def _list_requests(t):
         reverse("curation:dashboard"),
         reverse("curation:my_structures"),
         reverse("curation:imports"),
+        reverse("curation:white_zones"),
         reverse("curation:export") + "?format=csv",
         reverse("curation:export") + "?format=xlsx",
     ]
