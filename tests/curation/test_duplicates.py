@@ -69,7 +69,7 @@ def test_dashboard_lists_only_the_curators_duplicates(client, directory):
     assert response.status_code == 404
 
 
-def test_merge_moves_every_relation_fills_blanks_and_archives_with_history(directory, django_capture_on_commit_callbacks):
+def test_merge_moves_every_relation_fills_blanks_and_archives_with_history(directory):
     keep, drop = directory["fabrique"], directory["fabrique_bis"]
     Structure.objects.filter(pk=drop.pk).update(website="https://fabrique.example.org", phone="05 55 00 00 00")
     drop.refresh_from_db()
