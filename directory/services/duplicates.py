@@ -55,6 +55,10 @@ def _key(name: str) -> str:
     return " ".join(word for word in words if word and word not in NOISE_WORDS)
 
 
+def _numbers(name: str) -> list[str]:
+    return re.findall(r"\d+", name)
+
+
 def _candidate_ids(structures) -> list[tuple[int, int, str, float]]:
     """(first id, second id, reason, score) for every suspected pair among the structures."""
     rows = list(
@@ -75,7 +79,10 @@ def _candidate_ids(structures) -> list[tuple[int, int, str, float]]:
         similar = _trigram_pairs([row[0] for row in rows])
     else:
         similar = _normalised_pairs(rows)
+    names = {row[0]: row[1] for row in rows}
     for first, second, score in similar:
+        if _numbers(names[first]) != _numbers(names[second]):
+            continue  # « Antenne 1 » and « Antenne 2 » are two places
         pairs.setdefault((first, second), (_("noms proches, même commune ou EPCI"), score))
     ordered = sorted(pairs.items(), key=lambda item: (-item[1][1], item[0]))
     return [(first, second, reason, score) for (first, second), (reason, score) in ordered]
