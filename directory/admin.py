@@ -11,8 +11,62 @@ from directory.models import (
     PostalCode,
     Structure,
     Territory,
+    UpdateCampaign,
 )
 from directory.text import normalize
+from portal.scopes import curated_offers, curated_regions, curated_structures, is_curator
+
+
+def _curator_may(request) -> bool:
+    user = request.user
+    return user.is_active and user.is_staff and (user.is_superuser or is_curator(user))
+
+
+class CuratorScopedAdmin(admin.ModelAdmin):
+    """Admin pages of curated entries: curators see, edit and pick only what belongs to their régions.
+
+    `get_queryset` scopes lists, counts, change pages and the autocomplete of other admins that point here;
+    the object-level permissions refuse an object of another région wherever Django asks.
+    """
+
+    def scoped(self, request, model):
+        if model is Structure:
+            return curated_structures(request.user)
+        if model is Offer:
+            return curated_offers(request.user)
+        if model is Permanence:
+            return Permanence.objects.filter(place__in=curated_structures(request.user))
+        raise ValueError(model)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(pk__in=self.scoped(request, self.model).values("pk"))
+
+    def in_scope(self, request, obj) -> bool:
+        return obj is None or obj.pk is None or self.scoped(request, type(obj)).filter(pk=obj.pk).exists()
+
+    def has_module_permission(self, request):
+        return _curator_may(request)
+
+    def has_view_permission(self, request, obj=None):
+        return _curator_may(request) and self.in_scope(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return _curator_may(request) and self.in_scope(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return _curator_may(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return _curator_may(request) and self.in_scope(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.related_model in (Structure, Offer):
+            kwargs["queryset"] = self.scoped(request, db_field.related_model)
+        elif db_field.name == "region" and db_field.related_model is Territory:
+            kwargs["queryset"] = curated_regions(request.user)
+            if not request.user.is_superuser:
+                kwargs["required"] = True
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Territory)
@@ -33,6 +87,16 @@ class TerritoryAdmin(admin.ModelAdmin):
             matches |= Q(pk__in=PostalCode.objects.filter(code=term).values("commune_id"))
         return queryset.filter(matches), False
 
+    def has_module_permission(self, request):
+        return _curator_may(request)
+
+    def has_view_permission(self, request, obj=None):
+        # Curators need to read territories (autocomplete of communes and coverage).
+        return _curator_may(request)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
     def has_add_permission(self, request):
         return False  # the COG comes from load_territories; zones from create_zone
 
@@ -40,14 +104,37 @@ class TerritoryAdmin(admin.ModelAdmin):
         return False
 
 
-class OfferInline(admin.TabularInline):
+class ScopedInline(admin.TabularInline):
+    """Inlines follow their parent's scope; their own foreign keys are limited like the parent's."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.related_model is Structure:
+            kwargs["queryset"] = curated_structures(request.user)
+        elif db_field.related_model is Offer:
+            kwargs["queryset"] = curated_offers(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_view_permission(self, request, obj=None):
+        return _curator_may(request)
+
+    def has_change_permission(self, request, obj=None):
+        return _curator_may(request)
+
+    def has_add_permission(self, request, obj=None):
+        return _curator_may(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return _curator_may(request)
+
+
+class OfferInline(ScopedInline):
     model = Offer
     fields = ["ref", "title", "offer_type", "support_level", "status", "last_verified_at"]
     show_change_link = True
     extra = 0
 
 
-class PermanenceInline(admin.TabularInline):
+class PermanenceInline(ScopedInline):
     model = Permanence
     fk_name = "place"
     autocomplete_fields = ["host", "offer"]
@@ -55,7 +142,7 @@ class PermanenceInline(admin.TabularInline):
 
 
 @admin.register(Structure)
-class StructureAdmin(admin.ModelAdmin):
+class StructureAdmin(CuratorScopedAdmin):
     list_display = ["name", "commune", "legal_form", "network", "status", "last_verified_at"]
     list_filter = [
         "status",
@@ -67,7 +154,7 @@ class StructureAdmin(admin.ModelAdmin):
         ("region", admin.RelatedOnlyFieldListFilter),
     ]
     search_fields = ["name", "=siret", "commune__name"]
-    autocomplete_fields = ["commune", "region"]
+    autocomplete_fields = ["commune"]
     list_select_related = ["commune__departement", "legal_form", "network"]
     date_hierarchy = "last_verified_at"
     inlines = [OfferInline, PermanenceInline]
@@ -95,7 +182,7 @@ class StructureAdmin(admin.ModelAdmin):
 
 
 @admin.register(Offer)
-class OfferAdmin(admin.ModelAdmin):
+class OfferAdmin(CuratorScopedAdmin):
     list_display = [
         "title",
         "structure",
@@ -132,7 +219,7 @@ class OfferAdmin(admin.ModelAdmin):
 
 
 @admin.register(Permanence)
-class PermanenceAdmin(admin.ModelAdmin):
+class PermanenceAdmin(CuratorScopedAdmin):
     list_display = ["host", "place", "schedule"]
     autocomplete_fields = ["host", "place", "offer"]
     search_fields = ["host__name", "place__name"]
@@ -140,6 +227,45 @@ class PermanenceAdmin(admin.ModelAdmin):
 
 @admin.register(LegalForm, Instrument, Network)
 class VocabularyAdmin(admin.ModelAdmin):
+    """Curators read the vocabularies (and pick from them); superusers edit them."""
+
     list_display = ["name", "slug"]
+
+    def has_module_permission(self, request):
+        return _curator_may(request)
+
+    def has_view_permission(self, request, obj=None):
+        return _curator_may(request)
+
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(UpdateCampaign)
+class UpdateCampaignAdmin(admin.ModelAdmin):
+    """Each région's curators set its campaign period; they see only their régions' campaigns."""
+
+    list_display = ["region", "period_days", "is_active", "last_run_at"]
+    readonly_fields = ["last_run_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(region__in=curated_regions(request.user))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "region":
+            kwargs["queryset"] = curated_regions(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_module_permission(self, request):
+        return _curator_may(request)
+
+    def has_view_permission(self, request, obj=None):
+        return _curator_may(request) and (
+            obj is None or curated_regions(request.user).filter(pk=obj.region_id).exists()
+        )
+
+    has_change_permission = has_view_permission
+    has_delete_permission = has_view_permission
+
+    def has_add_permission(self, request):
+        return _curator_may(request)

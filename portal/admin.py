@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Agent, Curator, StructureMembership, User
+from portal.services import curator_appoint
 
 
 @admin.register(User)
@@ -23,6 +24,11 @@ class UserAdmin(BaseUserAdmin):
 class CuratorAdmin(admin.ModelAdmin):
     list_display = ["user"]
     autocomplete_fields = ["user", "regions"]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Curators work in the admin: give them the staff flag (their scope comes from their régions).
+        curator_appoint(user=form.instance.user, regions=form.instance.regions.all())
 
 
 @admin.register(Agent)

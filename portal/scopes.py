@@ -52,3 +52,32 @@ def editable_offers(user) -> QuerySet[Offer]:
 
 def is_curator_of(user, structure: Structure) -> bool:
     return curated_regions(user).filter(pk=structure.region_id).exists()
+
+
+def is_curator(user) -> bool:
+    """True for a superuser or anyone curating at least one région."""
+    return curated_regions(user).exists()
+
+
+def curated_structures(user) -> QuerySet[Structure]:
+    """Structures of the régions the user curates (all for a superuser): what the admin and curation pages show."""
+    if not _is_authenticated(user):
+        return Structure.objects.none()
+    if user.is_superuser:
+        return Structure.objects.all()
+    return Structure.objects.filter(region__in=curated_regions(user))
+
+
+def curated_offers(user) -> QuerySet[Offer]:
+    if not _is_authenticated(user):
+        return Offer.objects.none()
+    if user.is_superuser:
+        return Offer.objects.all()
+    return Offer.objects.filter(structure__region__in=curated_regions(user))
+
+
+def member_structures(user) -> QuerySet[Structure]:
+    """Structures the user belongs to as an active member (the structure-editor role only)."""
+    if not _is_authenticated(user):
+        return Structure.objects.none()
+    return Structure.objects.filter(memberships__user=user, memberships__status=MembershipStatus.ACTIVE).distinct()

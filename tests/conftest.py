@@ -26,12 +26,18 @@ def pytest_collection_modifyitems(config, items):
     skip_redis = pytest.mark.skip(reason="needs the real Redis broker: run with REDIS_URL=redis://…")
     # Browser tests are transactional (the live server needs committed data) and empty the tables after
     # themselves: they run last.
-    items.sort(key=lambda item: "browser" in item.keywords)
+    # So do the other transactional tests (e.g. a real Celery worker must see committed rows).
+    items.sort(key=lambda item: "browser" in item.keywords or _is_transactional(item))
     for item in items:
         if "postgres" in item.keywords and not on_postgres:
             item.add_marker(skip_pg)
         if "redis" in item.keywords and not os.environ.get("REDIS_URL"):
             item.add_marker(skip_redis)
+
+
+def _is_transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("transaction"))
 
 
 @pytest.fixture

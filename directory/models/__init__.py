@@ -1,3 +1,16 @@
+from .curation import (
+    DuplicateDismissal,
+    EditReview,
+    ImportBatch,
+    ImportStatus,
+    ReviewStatus,
+    StructureMerge,
+    Submission,
+    SubmissionKind,
+    UpdateCampaign,
+    UpdateOutcome,
+    UpdateRequest,
+)
 from .structure import STALE_AFTER, Offer, Permanence, Structure
 from .territory import (
     KIND_NARROWNESS,
@@ -21,6 +34,13 @@ from .vocabulary import (
 
 __all__ = [
     "KIND_NARROWNESS",
+    "DuplicateDismissal",
+    "EditReview",
+    "ImportBatch",
+    "ImportStatus",
+    "ReviewStatus",
+    "Submission",
+    "SubmissionKind",
     "STALE_AFTER",
     "Fee",
     "Instrument",
@@ -34,9 +54,13 @@ __all__ = [
     "PublicationStatus",
     "ReferentialVersion",
     "Structure",
+    "StructureMerge",
     "StructureRole",
     "Territory",
     "TerritoryKind",
     "TerritoryLink",
     "UnknownTerritoryCode",
+    "UpdateCampaign",
+    "UpdateOutcome",
+    "UpdateRequest",
 ]

@@ -423,8 +423,13 @@ def import_offers(
     status: str = PublicationStatus.PUBLISHED,
     dry_run: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    scope_check: Callable[[ParsedRow, Structure | None], str | None] | None = None,
 ) -> ImportReport:
-    """Import the CSV text; raise ImportRejected (and write nothing) when any row is bad."""
+    """Import the CSV text; raise ImportRejected (and write nothing) when any row is bad.
+
+    `scope_check(row, existing_structure)` may refuse a row (returning the French reason), e.g. a structure
+    outside the importing curator's régions. A dry run's report lists every change with its old and new values.
+    """
     if status not in PublicationStatus.values:
         raise ValueError(status)
     parsed, errors = parse_rows(text)
@@ -432,7 +437,7 @@ def import_offers(
         raise ImportRejected(errors)
     report = ImportReport(rows=len(parsed), dry_run=dry_run)
     with transaction.atomic():
-        _apply(parsed, status, report, progress)
+        _apply(parsed, status, report, progress, scope_check)
         if dry_run:
             transaction.set_rollback(True)
     return report
@@ -450,7 +455,7 @@ def _find_structure(key: tuple, commune_candidates: dict) -> Structure | None:
     return None
 
 
-def _apply(parsed: list[ParsedRow], status: str, report: ImportReport, progress) -> None:
+def _apply(parsed: list[ParsedRow], status: str, report: ImportReport, progress, scope_check=None) -> None:
     now = timezone.now()
     errors: list[RowError] = []
     structures: dict[tuple, Structure] = {}
@@ -459,7 +464,7 @@ def _apply(parsed: list[ParsedRow], status: str, report: ImportReport, progress)
         try:
             structure = structures.get(row.structure_key)
             if structure is None:
-                structure = _upsert_structure(row, status, now, report, commune_candidates)
+                structure = _upsert_structure(row, status, now, report, commune_candidates, scope_check)
                 structures[row.structure_key] = structure
             _upsert_offer(structure, row, status, now, report)
         except ValidationError as error:
@@ -470,8 +475,10 @@ def _apply(parsed: list[ParsedRow], status: str, report: ImportReport, progress)
         raise ImportRejected(errors)
 
 
-def _upsert_structure(row, status, now, report, commune_candidates) -> Structure:
+def _upsert_structure(row, status, now, report, commune_candidates, scope_check=None) -> Structure:
     structure = _find_structure(row.structure_key, commune_candidates)
+    if scope_check is not None and (message := scope_check(row, structure)):
+        raise ValidationError(message)
     values = dict(row.structure, status=status)
     if structure is None:
         structure = Structure(**values, last_verified_at=now)
@@ -491,7 +498,13 @@ def _upsert_structure(row, status, now, report, commune_candidates) -> Structure
         structure.save()
         report.structures_updated += 1
         report.changes.append(
-            {"line": row.line, "action": "update", "structure": structure.name, "fields": sorted(changed)}
+            {
+                "line": row.line,
+                "action": "update",
+                "structure": structure.name,
+                "fields": sorted(changed),
+                "diff": [{"field": name, "old": old, "new": new} for name, (old, new) in sorted(changed.items())],
+            }
         )
     else:
         report.structures_unchanged += 1
@@ -518,6 +531,12 @@ def _upsert_offer(structure, row, status, now, report) -> None:
     if not changed:
         report.offers_unchanged += 1
         return
+    diff = [
+        {"field": name, "old": current_relations[name], "new": row.relations[name]}
+        if name in current_relations
+        else {"field": name, "old": getattr(offer, name), "new": values[name]}
+        for name in changed
+    ]
     for name, value in values.items():
         setattr(offer, name, value)
     offer.last_verified_at = now
@@ -527,4 +546,4 @@ def _upsert_offer(structure, row, status, now, report) -> None:
         if current_relations[relation] != row.relations[relation]:
             getattr(offer, relation).set(row.relations[relation])
     report.offers_updated += 1
-    report.changes.append({"line": row.line, "action": "update", "offer": offer.title, "fields": changed})
+    report.changes.append({"line": row.line, "action": "update", "offer": offer.title, "fields": changed, "diff": diff})

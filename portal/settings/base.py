@@ -143,6 +143,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# Absolute links in e-mails sent by tasks (no request there).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 CACHES = {
     "default": (

@@ -1,0 +1,84 @@
+"""Curation e-mails: tasks take ids, claim their work before sending (run twice, one e-mail) and retry."""
+
+from celery import shared_task
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from directory.models import Submission
+
+
+@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_submission_acknowledgement(self, submission_id: int) -> bool:
+    """Tell the submitter their proposal arrived; returns False when it was already sent."""
+    claimed = Submission.objects.filter(pk=submission_id, acknowledged_at__isnull=True).update(
+        acknowledged_at=timezone.now()
+    )
+    if not claimed:
+        return False
+    submission = Submission.objects.get(pk=submission_id)
+    try:
+        send_mail(
+            _("Guichet ESS : nous avons bien reçu votre proposition"),
+            render_to_string("curation/emails/submission_acknowledgement.txt", {"submission": submission}),
+            None,
+            [submission.submitter_email],
+        )
+    except Exception:
+        # Release the claim so the retry sends it.
+        Submission.objects.filter(pk=submission_id).update(acknowledged_at=None)
+        raise
+    return True
+
+
+STEP_FIELDS = {"initial": "sent_at", "first_reminder": "first_reminder_at", "second_reminder": "second_reminder_at"}
+
+
+@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_update_request(self, update_request_id: int, step: str = "initial") -> bool:
+    """Send the request (or one of its reminders) with its magic link; False when already sent or answered."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    from directory.models import UpdateOutcome, UpdateRequest
+    from directory.services.freshness import update_request_token
+
+    field = STEP_FIELDS[step]
+    claimed = UpdateRequest.objects.filter(
+        pk=update_request_id, outcome=UpdateOutcome.PENDING, **{f"{field}__isnull": True}
+    ).update(**{field: timezone.now()})
+    if not claimed:
+        return False
+    update_request = UpdateRequest.objects.select_related("structure").get(pk=update_request_id)
+    link = settings.SITE_URL.rstrip("/") + reverse(
+        "curation:update_answer", args=[update_request_token(update_request)]
+    )
+    subjects = {
+        "initial": _("Guichet ESS : votre fiche est-elle à jour ?"),
+        "first_reminder": _("Rappel — Guichet ESS : votre fiche est-elle à jour ?"),
+        "second_reminder": _("Dernier rappel — Guichet ESS : votre fiche est-elle à jour ?"),
+    }
+    try:
+        send_mail(
+            subjects[step],
+            render_to_string(
+                "curation/emails/update_request.txt",
+                {"structure": update_request.structure, "link": link, "step": step},
+            ),
+            None,
+            [update_request.structure.email],
+        )
+    except Exception:
+        UpdateRequest.objects.filter(pk=update_request_id).update(**{field: None})
+        raise
+    return True
+
+
+@shared_task
+def run_update_campaigns() -> dict:
+    """Beat task (daily): start the campaigns that are due, queue the reminders that are due."""
+    from directory.services.freshness import campaign_run, campaigns_due, reminders_queue
+
+    started = [campaign_run(campaign=campaign) for campaign in campaigns_due()]
+    return {"requests": sum(len(requests) for requests in started), "reminders": reminders_queue()}
