@@ -13,7 +13,8 @@ from .structure import Offer, Structure
 from .territory import Territory, TerritoryKind
 
 register(Structure, app="directory", excluded_fields=["updated_at"])
-register(Offer, app="directory", excluded_fields=["updated_at"])
+# The search columns are derived by database triggers: not history.
+register(Offer, app="directory", excluded_fields=["updated_at", "search_vector", "search_text"])
 
 
 class ReviewStatus(models.TextChoices):

@@ -11,7 +11,7 @@ import directory.validators
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("directory", "0002_load_vocabularies"),
+        ("directory", "0003_offer_search"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
