@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from portal.magic_links import make_token
-from portal.models import MembershipStatus
+from portal.models import Curator, MembershipStatus
 
 from .models import OutboxEmail, Referral, ReferralLine
 
@@ -40,13 +40,19 @@ def satisfaction_url(line: ReferralLine) -> str:
 
 
 def recipient_addresses(offer) -> list[str]:
-    """The offer's contact address, else the structure's, else its active members'."""
+    """The offer's contact address, else the structure's, else its active members', else the CRESS curators
+    of its région (who forward it): a dossier never leaves for nobody."""
     if offer.email:
         return [offer.email]
     if offer.structure.email:
         return [offer.structure.email]
+    members = offer.structure.memberships.filter(status=MembershipStatus.ACTIVE).values_list("user__email", flat=True)
+    if members:
+        return sorted(members)
     return sorted(
-        offer.structure.memberships.filter(status=MembershipStatus.ACTIVE).values_list("user__email", flat=True)
+        Curator.objects.filter(regions=offer.structure.region_id, user__is_active=True).values_list(
+            "user__email", flat=True
+        )
     )
 
 

@@ -1,7 +1,8 @@
 """Referrals (orientations): one dossier sent to one or several offers, each answered on its own line."""
 
+import os
+
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
@@ -33,10 +34,26 @@ ATTACHMENT_TYPES = {
 }
 
 
+class PrivateAttachmentStorage(FileSystemStorage):
+    """Attachments live outside static and media (no URL): only a permission-checked view serves them.
+
+    The location is read from the settings at each use, so tests can point it at a temporary directory."""
+
+    @property
+    def base_location(self):
+        return str(getattr(settings, "REFERRAL_ATTACHMENTS_ROOT", None) or settings.VAR_DIR / "private" / "referrals")
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+    @property
+    def base_url(self):
+        return None
+
+
 def attachment_storage():
-    """Attachments live outside static and media: they are only served by a permission-checked view."""
-    location = getattr(settings, "REFERRAL_ATTACHMENTS_ROOT", None) or settings.VAR_DIR / "private" / "referrals"
-    return FileSystemStorage(location=location, base_url=None)
+    return PrivateAttachmentStorage()
 
 
 class ReferralSource(models.TextChoices):
@@ -135,16 +152,13 @@ class Referral(models.Model):
             models.CheckConstraint(
                 condition=~Q(holder_email="", holder_phone="") | Q(anonymised_at__isnull=False),
                 name="referral_holder_reachable",
+                violation_error_message=_("Indiquez au moins un moyen de contact : courriel ou téléphone."),
             )
         ]
 
     def __str__(self):
         # Never the holder's name: this string may end up in logs.
         return f"Orientation n° {self.pk}"
-
-    def clean(self):
-        if not self.anonymised_at and not (self.holder_email or self.holder_phone):
-            raise ValidationError(_("Indiquez au moins un moyen de contact : courriel ou téléphone."))
 
     @property
     def is_awaiting_confirmation(self) -> bool:

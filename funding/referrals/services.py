@@ -123,6 +123,12 @@ def referral_create(
         raise ValidationError(_("Un dossier peut être envoyé à %(max)d offres au plus."), params={"max": MAX_OFFERS})
     if Offer.objects.published().filter(pk__in=[o.pk for o in offers]).count() != len(offers):
         raise ValidationError(_("Une des offres choisies n'est plus publiée."))
+    unreachable = [offer.title for offer in offers if not emails.recipient_addresses(offer)]
+    if unreachable:
+        raise ValidationError(
+            _("Aucune adresse de contact pour : %(offers)s. Choisissez une autre offre ou contactez la CRESS."),
+            params={"offers": ", ".join(unreachable)},
+        )
     if len(attachments) > ATTACHMENT_MAX_COUNT:
         raise ValidationError(_("Cinq pièces jointes au plus."))
     for upload in attachments:

@@ -55,7 +55,9 @@ def _offer_ids(values) -> list[int]:
 
 def _bind_offers(form, ids):
     """Only the offers the person picked are choices: never a list of every offer of the directory."""
-    form.fields["offers"].queryset = Offer.objects.published().filter(pk__in=ids).select_related("structure")
+    field = form.fields["offers"]
+    field.queryset = Offer.objects.published().filter(pk__in=ids).select_related("structure")
+    field.label_from_instance = lambda offer: f"{offer.title} — {offer.structure.name}"
 
 
 def _create_kwargs(data: dict) -> dict:
