@@ -455,7 +455,9 @@ def send_reminders(*, now=None) -> int:
     now = now or timezone.now()
     written = 0
     for days in REMINDER_DAYS:
-        lines = ReferralLine.objects.awaiting_answer().filter(sent_at__lte=now - datetime.timedelta(days=days))
+        lines = ReferralLine.objects.awaiting_answer().filter(
+            sent_at__lte=now - datetime.timedelta(days=days), sent_at__gt=now - EXPIRE_AFTER
+        )
         for line in lines.select_related("referral__prescriber", "offer__structure"):
             with transaction.atomic():
                 email = emails.queue(
