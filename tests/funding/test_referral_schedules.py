@@ -7,7 +7,6 @@ import pytest
 import time_machine
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone
 
 from funding.referrals import emails, services
 from funding.referrals.models import (
