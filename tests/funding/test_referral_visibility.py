@@ -137,3 +137,18 @@ def test_the_list_page_makes_a_bounded_number_of_queries(client, django_assert_n
     with django_assert_num_queries(11):
         response = client.get(reverse("referrals:list") + "?page=2")
     assert len(response.context["rows"]) == 5
+
+
+def test_a_curator_deletes_the_holder_data_after_confirming(client, world):
+    referral, people = world
+    url = reverse("referrals:delete", args=[referral.pk])
+    client.force_login(people["sender"])
+    assert client.post(url).status_code == 404  # not a curator action for the prescriber
+    client.force_login(people["curator_of_region"])
+    assert "irréversible" in client.get(url).content.decode()
+    assert referrals_visible_to(people["sender"]).filter(pk=referral.pk).exists()
+    response = client.post(url)
+    assert response.status_code == 302 and not referrals_visible_to(people["curator_of_region"]).exists()
+    from funding.referrals.models import OutboxEmail, Referral
+
+    assert not Referral.objects.filter(pk=referral.pk).exists() and not OutboxEmail.objects.exists()
