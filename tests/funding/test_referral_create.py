@@ -148,3 +148,13 @@ def test_an_attachment_is_stored_privately_and_served_only_to_those_who_see_the_
     assert client.get(url).status_code == 404
     client.logout()
     assert client.get(url).status_code == 302
+
+
+def test_the_offer_page_links_to_the_create_page_for_people_with_a_role_only(client):
+    offer = make_reachable_offer()
+    link = f'href="{URL}?offer={offer.pk}"'
+    assert link not in client.get(offer.get_absolute_url()).content.decode()
+    client.force_login(UserFactory())
+    assert link not in client.get(offer.get_absolute_url()).content.decode()
+    client.force_login(make_agent("DEP-79"))
+    assert link in client.get(offer.get_absolute_url()).content.decode()
