@@ -95,3 +95,45 @@ def make_editor(structure, role="admin", **user_fields):
     user = UserFactory(**user_fields)
     StructureMembership.objects.create(user=user, structure=structure, role=role, status=MembershipStatus.ACTIVE)
     return user
+
+
+# --- referrals (funding/referrals) ---------------------------------------------------------------------
+
+
+def make_referral(*offers, prescriber=None, commune_code="79191", **fields):
+    """A referral sent by `prescriber` (an agent of Niort by default) to the offers given (one new by default)."""
+    from funding.referrals.services import referral_create
+    from support_chain.models import Stage
+
+    values = {
+        "holder_name": "Dominique Porteur",
+        "holder_email": "porteur@exemple.org",
+        "holder_phone": "",
+        "description": "Une épicerie coopérative dans le quartier.",
+        "commune": commune(commune_code),
+        "stage": Stage.objects.get(slug="emergence"),
+        "consent_given": True,
+    }
+    values.update(fields)
+    if prescriber is None and values.get("source", "prescriber") == "prescriber":
+        prescriber = make_agent("EPCI-200041317")
+    offers = list(offers) or [OfferFactory(email="accueil@structure-essai.fr")]
+    return referral_create(prescriber=prescriber, offers=offers, **values)
+
+
+_OFFER_CONTACTS = [0]
+
+
+def make_reachable_offer(**fields):
+    """A published offer with a contact address, so a referral can reach it."""
+    _OFFER_CONTACTS[0] += 1
+    fields.setdefault("email", f"contact-{_OFFER_CONTACTS[0]}@structure-essai.fr")
+    return OfferFactory(**fields)
+
+
+def deliver_outbox():
+    """Send every pending outbox e-mail now (what the Celery worker does after commit)."""
+    from funding.referrals.models import OutboxEmail
+    from funding.referrals.services import outbox_send
+
+    return outbox_send(ids=list(OutboxEmail.objects.pending().values_list("pk", flat=True)))

@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -145,6 +146,15 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 # Absolute links in e-mails sent by tasks (no request there).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# Referrals: the outbox flush re-queues e-mails left pending (broker down); the daily run sends reminders,
+# expires unanswered lines, sends satisfaction surveys and purges personal data.
+CELERY_IMPORTS = ["funding.referrals.tasks"]
+CELERY_BEAT_SCHEDULE = {
+    # Each campaign's own period is data (UpdateCampaign.period_days): the daily tick starts those that are due.
+    "update-campaigns": {"task": "directory.tasks.run_update_campaigns", "schedule": crontab(hour=7, minute=0)},
+    "referrals-flush-outbox": {"task": "funding.referrals.tasks.flush_outbox", "schedule": 300.0},
+    "referrals-daily": {"task": "funding.referrals.tasks.referral_daily", "schedule": crontab(hour=6, minute=15)},
+}
 
 CACHES = {
     "default": (

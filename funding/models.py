@@ -1,0 +1,19 @@
+"""Models of the funding app; referral models live in funding/referrals/ (one package per subject)."""
+
+from funding.referrals.models import (  # noqa: F401
+    OutboxEmail,
+    Referral,
+    ReferralAttachment,
+    ReferralLine,
+    ReferralTransition,
+    SatisfactionAnswer,
+)
+
+__all__ = [
+    "OutboxEmail",
+    "Referral",
+    "ReferralAttachment",
+    "ReferralLine",
+    "ReferralTransition",
+    "SatisfactionAnswer",
+]
