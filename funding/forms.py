@@ -27,12 +27,14 @@ FIELD_NAMES = [name for _slug, _title, names in STEPS for name in names]
 
 class SlugChoiceField(forms.ModelChoiceField):
     def __init__(self, queryset, *, unknown, **kwargs):
-        super().__init__(queryset, to_field_name="slug", error_messages={"invalid_choice": unknown}, **kwargs)
+        error_messages = {"invalid_choice": unknown, **kwargs.pop("error_messages", {})}
+        super().__init__(queryset, to_field_name="slug", error_messages=error_messages, **kwargs)
 
 
 class SlugMultipleChoiceField(forms.ModelMultipleChoiceField):
     def __init__(self, queryset, *, unknown, **kwargs):
-        super().__init__(queryset, to_field_name="slug", error_messages={"invalid_choice": unknown}, **kwargs)
+        error_messages = {"invalid_choice": unknown, **kwargs.pop("error_messages", {})}
+        super().__init__(queryset, to_field_name="slug", error_messages=error_messages, **kwargs)
 
 
 class ProfileForm(forms.Form):
