@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from funding import api, views
 
 app_name = "funding"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.questionnaire, name="questionnaire"),
+    path("resultats/", views.results, name="results"),
+    path("api/correspondances/", api.MatchView.as_view(), name="api_match"),
+]

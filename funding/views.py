@@ -1,0 +1,175 @@
+"""The holder's pages: the questionnaire (one step at a time, the profile in the URL) and the results."""
+
+from urllib.parse import urlencode
+
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from funding import selectors
+from funding.forms import FIELD_NAMES, STEPS, ProfileForm
+from funding.grouping import RUBRICS, group_matches
+
+RUBRIC_PREVIEW = 10
+RUBRIC_PAGE = 25
+
+
+def profile_query(data) -> list[tuple[str, str]]:
+    """The profile's parameters (no step or button), in a stable order, empty values dropped."""
+    return [(name, value) for name in FIELD_NAMES for value in data.getlist(name) if value.strip()]
+
+
+def profile_url(name: str, query, **extra) -> str:
+    pairs = list(query) + [(key, value) for key, value in extra.items() if value is not None]
+    return reverse(name) + ("?" + urlencode(pairs) if pairs else "")
+
+
+def _step_number(value) -> int:
+    try:
+        return min(max(int(value), 1), len(STEPS))
+    except (TypeError, ValueError):
+        return 1
+
+
+@require_GET
+def questionnaire(request):
+    data = request.GET
+    step = _step_number(data.get("step"))
+    query = profile_query(data)
+    if "back" in data:
+        return redirect(profile_url("funding:questionnaire", query, step=max(step - 1, 1)))
+    if "next" in data:
+        form = ProfileForm(data)
+        form.is_valid()
+        if any(name in form.errors for name in STEPS[step - 1][2]):
+            return render_step(request, form, step, query)
+        if step < len(STEPS):
+            return redirect(profile_url("funding:questionnaire", query, step=step + 1))
+        if form.errors:
+            return render_step(request, form, form.first_invalid_step(), query)
+        return redirect(profile_url("funding:results", query))
+    initial = {name: data.getlist(name) if name == "need" else data.get(name) for name in FIELD_NAMES}
+    return render_step(request, ProfileForm(initial=initial), step, query)
+
+
+def render_step(request, form, step, query, status=200):
+    """Show one step: its fields visible, every other answer carried in hidden fields."""
+    slug, title, names = STEPS[step - 1]
+    summary = answers_summary(query, step)
+    context = {
+        "form": form,
+        "step": step,
+        "step_count": len(STEPS),
+        "step_slug": slug,
+        "step_title": title,
+        "fields": [form[name] for name in names],
+        "hidden": [(name, value) for name, value in query if name not in names],
+        "summary": summary,
+        "stages": list(form.fields["stage"].queryset) if "stage" in names else [],
+        "selected_stage": form["stage"].value(),
+        "is_last": step == len(STEPS),
+        "has_errors": form.is_bound and any(name in form.errors for name in names),
+        "step_links": [
+            {
+                "number": number,
+                "title": step_title,
+                "url": profile_url("funding:questionnaire", query, step=number),
+                "current": number == step,
+            }
+            for number, (_slug, step_title, _names) in enumerate(STEPS, start=1)
+        ],
+    }
+    return render(request, "funding/questionnaire.html", context, status=status)
+
+
+def answers_summary(query, current_step, form=None) -> list[dict]:
+    """The answers already given, step by step, each with a « Modifier » link keeping the whole profile."""
+    if form is None:
+        form = ProfileForm(dict_of(query))
+        form.is_valid()
+    cleaned = getattr(form, "cleaned_data", {})
+    rows = []
+    for number, (_slug, title, names) in enumerate(STEPS, start=1):
+        if number == current_step:
+            continue
+        texts = [answer_text(form, cleaned, name) for name in names]
+        texts = [text for text in texts if text]
+        if texts:
+            rows.append(
+                {
+                    "number": number,
+                    "title": title,
+                    "answer": " ; ".join(texts),
+                    "url": profile_url("funding:questionnaire", query, step=number),
+                }
+            )
+    return rows
+
+
+def dict_of(query):
+    from django.http import QueryDict
+
+    data = QueryDict(mutable=True)
+    for name, value in query:
+        data.appendlist(name, value)
+    return data
+
+
+def answer_text(form, cleaned, name) -> str:
+    value = cleaned.get(name)
+    if name in form.errors or value in (None, "", []):
+        return ""
+    field = form.fields[name]
+    if name == "commune":
+        return str(value)
+    if name == "stage":
+        return value.holder_label or value.name
+    if name == "need":
+        return ", ".join(need.name for need in value)
+    if name == "legal_form":
+        return value.name
+    if hasattr(field, "choices"):
+        return f"{field.label} : {dict(field.choices).get(value, value)}"
+    return f"{field.label} : {value}"
+
+
+@require_GET
+def results(request):
+    form = ProfileForm(request.GET)
+    query = profile_query(request.GET)
+    if not form.is_valid():
+        return render_step(request, form, form.first_invalid_step(), query)
+    today = timezone.localdate()
+    profile = selectors.build_profile(**form.profile_values())
+    matches = selectors.match(profile, today=today)
+    rubric = request.GET.get("rubrique")
+    context = {
+        "form": form,
+        "profile": profile,
+        "today": today,
+        "match_count": len(matches),
+        "edit_url": profile_url("funding:questionnaire", query, step=1),
+        "results_url": profile_url("funding:results", query),
+        "summary": answers_summary(query, 0, form),
+    }
+    if rubric in RUBRICS:
+        [chosen] = [r for r in group_matches(matches) if r.slug == rubric]
+        page = Paginator(chosen.matches, RUBRIC_PAGE).get_page(request.GET.get("page"))
+        context.update(rubric=chosen, page=page, page_query=urlencode([*query, ("rubrique", rubric)]))
+        return render(request, "funding/results_rubric.html", context)
+    next_stage, next_matches = selectors.next_stage_matches(profile, today=today)
+    rubrics = group_matches(matches, limit=RUBRIC_PREVIEW)
+    for each in rubrics:
+        each.more_url = (
+            profile_url("funding:results", query, rubrique=each.slug) if len(each.matches) > RUBRIC_PREVIEW else None
+        )
+        each.matches = each.matches[:RUBRIC_PREVIEW]
+    context.update(
+        rubrics=rubrics,
+        next_stage=next_stage,
+        next_matches=next_matches,
+        permanences=selectors.permanences_near(profile),
+    )
+    return render(request, "funding/results.html", context)
