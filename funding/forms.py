@@ -127,3 +127,23 @@ class ProfileForm(forms.Form):
             if any(name in self.errors for name in names):
                 return number
         return 0
+
+
+class SendResultsForm(forms.Form):
+    """Opt-in: receive the results link by e-mail. The address is not kept."""
+
+    email = forms.EmailField(
+        label=_("Votre adresse électronique"),
+        max_length=254,
+        error_messages={
+            "required": _("Indiquez l'adresse où recevoir le lien."),
+            "invalid": _("Cette adresse électronique n'est pas valide."),
+        },
+    )
+    consent = forms.BooleanField(
+        label=_("J'accepte que cette adresse serve une seule fois à m'envoyer le lien de mes résultats."),
+        help_text=_("Elle n'est ni conservée ni transmise."),
+        error_messages={"required": _("Cochez la case pour accepter l'envoi du lien.")},
+    )
+    # Honeypot: hidden from people, filled by robots.
+    website = forms.CharField(required=False, label=_("Ne pas remplir ce champ"))

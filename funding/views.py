@@ -2,18 +2,24 @@
 
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
-from funding import selectors
-from funding.forms import FIELD_NAMES, STEPS, ProfileForm
+from funding import selectors, services, throttle
+from funding.forms import FIELD_NAMES, STEPS, ProfileForm, SendResultsForm
 from funding.grouping import RUBRICS, group_matches
 
 RUBRIC_PREVIEW = 10
 RUBRIC_PAGE = 25
+# Sending the results link: per client address and per recipient, within an hour.
+SENDS_PER_CLIENT = 5
+SENDS_PER_RECIPIENT = 3
+SEND_WINDOW = 3600
 
 
 def profile_query(data) -> list[tuple[str, str]]:
@@ -153,6 +159,8 @@ def results(request):
         "edit_url": profile_url("funding:questionnaire", query, step=1),
         "results_url": profile_url("funding:results", query),
         "summary": answers_summary(query, 0, form),
+        "query": query,
+        "send_form": SendResultsForm(),
     }
     if rubric in RUBRICS:
         [chosen] = [r for r in group_matches(matches) if r.slug == rubric]
@@ -173,3 +181,32 @@ def results(request):
         permanences=selectors.permanences_near(profile),
     )
     return render(request, "funding/results.html", context)
+
+
+@require_POST
+def send_results(request):
+    """Opt-in: e-mail the results link to the address given, with explicit consent (CSRF, rate-limited)."""
+    profile_form = ProfileForm(request.POST)
+    query = profile_query(request.POST)
+    if not profile_form.is_valid():
+        return redirect(profile_url("funding:questionnaire", query, step=profile_form.first_invalid_step()))
+    results_url = profile_url("funding:results", query)
+    form = SendResultsForm(request.POST)
+    context = {"form": form, "query": query, "results_url": results_url}
+    if not form.is_valid():
+        return render(request, "funding/send_results.html", context, status=400)
+    if form.cleaned_data["website"]:
+        # A robot filled the honeypot: answer as if sent, send nothing.
+        messages.success(request, _("Le lien de vos résultats vous a été envoyé."))
+        return redirect(results_url)
+    email = form.cleaned_data["email"]
+    client = request.META.get("REMOTE_ADDR", "")
+    if not (
+        throttle.allow("results-link-client", client, limit=SENDS_PER_CLIENT, window=SEND_WINDOW)
+        and throttle.allow("results-link-recipient", email.lower(), limit=SENDS_PER_RECIPIENT, window=SEND_WINDOW)
+    ):
+        context["throttled"] = True
+        return render(request, "funding/send_results.html", context, status=429)
+    services.results_link_send(email=email, results_url=request.build_absolute_uri(results_url))
+    messages.success(request, _("Le lien de vos résultats vous a été envoyé."))
+    return redirect(results_url)
