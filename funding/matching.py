@@ -153,12 +153,14 @@ def is_published(offer) -> bool:
     return offer.status == PublicationStatus.PUBLISHED and offer.structure.status == PublicationStatus.PUBLISHED
 
 
-def failed_filter(candidate: Candidate, profile: Profile, today: datetime.date) -> str | None:
+def failed_filter(candidate: Candidate, profile: Profile, today: datetime.date, territories=None) -> str | None:
     """The name of the first hard filter the candidate fails, or None when it passes them all."""
     offer = candidate.offer
     if not is_published(offer):
         return "published"
-    if not candidate.coverage_keys & profile.territory_by_key.keys():
+    if territories is None:
+        territories = profile.territory_by_key
+    if candidate.coverage_keys.isdisjoint(territories):
         return "territory"
     if profile.stage.slug not in candidate.stage_slugs:
         return "stage"
@@ -182,8 +184,8 @@ def failed_filter(candidate: Candidate, profile: Profile, today: datetime.date) 
     return None
 
 
-def narrowest_territory(candidate: Candidate, profile: Profile):
-    territories = profile.territory_by_key
+def narrowest_territory(candidate: Candidate, territories: dict):
+    """The narrowest of the holder's territories the candidate covers; `territories` maps keys to territories."""
     covering = [territories[key] for key in candidate.coverage_keys if key in territories]
     return min(covering, key=lambda t: (KIND_NARROWNESS[t.kind], t.key))
 
@@ -198,34 +200,46 @@ def _stable_key(offer) -> tuple:
     return (offer.structure.name.casefold(), offer.title.casefold(), offer.ref, offer.pk or 0)
 
 
-def reasons_for(offer, profile: Profile, territory, needs_met: list, today: datetime.date) -> list[str]:
-    reasons = [_(COVERAGE_REASONS[territory.kind]) % {"name": territory.name}]
-    reasons.append(_("Pour l'étape : %(stage)s") % {"stage": profile.stage.name.lower()})
-    if needs_met:
-        names = ", ".join(need.name.lower() for need in needs_met)
-        if len(needs_met) == 1:
-            reasons.append(_("Répond à votre besoin : %(needs)s") % {"needs": names})
-        else:
-            reasons.append(_("Répond à vos besoins : %(needs)s") % {"needs": names})
-    if offer.opens_on is not None and offer.opens_on > today:
-        reasons.append(_("Bientôt : ouvre le %(date)s") % {"date": french_date(offer.opens_on)})
-    elif offer.closes_on is not None:
-        reasons.append(_("Appel à projets : clôture le %(date)s") % {"date": french_date(offer.closes_on)})
-    if profile.amount is not None and (offer.amount_min is not None or offer.amount_max is not None):
-        reasons.append(_("Montant compatible avec votre besoin : %(amount)s") % {"amount": euros(profile.amount)})
-    return reasons
+class _Reasons:
+    """The French sentences, translated once per ranking (thousands of matches share them)."""
+
+    def __init__(self, profile: Profile, today: datetime.date):
+        self.today = today
+        self.coverage = {kind: _(text) for kind, text in COVERAGE_REASONS.items()}
+        self.stage = _("Pour l'étape : %(stage)s") % {"stage": profile.stage.name.lower()}
+        self.one_need = _("Répond à votre besoin : %(needs)s")
+        self.needs = _("Répond à vos besoins : %(needs)s")
+        self.soon = _("Bientôt : ouvre le %(date)s")
+        self.closes = _("Appel à projets : clôture le %(date)s")
+        self.amount = None
+        if profile.amount is not None:
+            self.amount = _("Montant compatible avec votre besoin : %(amount)s") % {"amount": euros(profile.amount)}
+
+    def __call__(self, offer, territory, needs_met: list) -> list[str]:
+        reasons = [self.coverage[territory.kind] % {"name": territory.name}, self.stage]
+        if needs_met:
+            names = ", ".join(need.name.lower() for need in needs_met)
+            reasons.append((self.one_need if len(needs_met) == 1 else self.needs) % {"needs": names})
+        if offer.opens_on is not None and offer.opens_on > self.today:
+            reasons.append(self.soon % {"date": french_date(offer.opens_on)})
+        elif offer.closes_on is not None:
+            reasons.append(self.closes % {"date": french_date(offer.closes_on)})
+        if self.amount and (offer.amount_min is not None or offer.amount_max is not None):
+            reasons.append(self.amount)
+        return reasons
 
 
 def rank(candidates: Iterable[Candidate], profile: Profile, *, today: datetime.date) -> list[Match]:
     """Keep the candidates passing every hard filter and order them (see the module docstring)."""
     preferred = preferred_support_level(profile.stage)
+    territories = profile.territory_by_key
     scored = []
     for candidate in candidates:
-        if failed_filter(candidate, profile, today) is not None:
+        if failed_filter(candidate, profile, today, territories) is not None:
             continue
         offer = candidate.offer
         needs_met = [need for need in profile.needs if need.slug in candidate.need_slugs]
-        territory = narrowest_territory(candidate, profile)
+        territory = narrowest_territory(candidate, territories)
         key = (
             -len(needs_met),
             KIND_NARROWNESS[territory.kind],
@@ -235,13 +249,14 @@ def rank(candidates: Iterable[Candidate], profile: Profile, *, today: datetime.d
         )
         scored.append((key, candidate, territory, needs_met))
     scored.sort(key=lambda item: item[0])
+    reasons_for = _Reasons(profile, today)
     return [
         Match(
             offer=candidate.offer,
             rank=position,
             territory=territory,
             needs_met=needs_met,
-            reasons=reasons_for(candidate.offer, profile, territory, needs_met, today),
+            reasons=reasons_for(candidate.offer, territory, needs_met),
             upcoming=candidate.offer.opens_on is not None and candidate.offer.opens_on > today,
         )
         for position, (_key, candidate, territory, needs_met) in enumerate(scored, start=1)

@@ -86,13 +86,20 @@ def candidates(profile: Profile, *, today: datetime.date) -> list[Candidate]:
         ),
         keys.get,
     )
-    stages = _grouped(Offer.stages.through.objects.filter(offer_id__in=ids).values_list("offer_id", "stage__slug"))
+    # Only the memberships the engine reads: the holder's stage and needs, the holder's territories.
+    stages = _grouped(
+        Offer.stages.through.objects.filter(offer_id__in=ids, stage_id=profile.stage.pk).values_list(
+            "offer_id", "stage_id"
+        ),
+        lambda _pk: profile.stage.slug,
+    )
     needs = {}
     if profile.needs:
         needs = _grouped(
             Offer.needs.through.objects.filter(
                 offer_id__in=ids, need_id__in=[need.pk for need in profile.needs]
-            ).values_list("offer_id", "need__slug")
+            ).values_list("offer_id", "need_id"),
+            {need.pk: need.slug for need in profile.needs}.get,
         )
     legal_forms = _grouped(
         Offer.eligible_legal_forms.through.objects.filter(offer_id__in=ids).values_list("offer_id", "legalform__slug")
