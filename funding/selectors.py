@@ -7,15 +7,18 @@ covering territories, stages, the holder's needs they meet and their legal-form 
 
 import datetime
 from collections import defaultdict
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from django.db.models import Subquery
+from django.urls import reverse
 
-from directory.models import LegalForm, Offer, Permanence, PublicationStatus, TerritoryKind
+from directory.models import LegalForm, Offer, OfferType, Permanence, PublicationStatus, TerritoryKind
 from funding.matching import Candidate, Match, Profile, rank
 
-# The fields the results read; the rest of the row (descriptions…) stays in the database.
-OFFER_FIELDS = [
+# Candidates are read as plain rows, not model instances: a match may hold a couple of thousand offers and
+# building that many instances costs more than the query. The rows answer what the engine, the payload and
+# the templates read (the same attribute names as Offer, Structure and Instrument).
+OFFER_COLUMNS = [
     "id",
     "ref",
     "title",
@@ -31,18 +34,89 @@ OFFER_FIELDS = [
     "min_structure_age",
     "max_structure_age",
     "fee",
-    "mode_presentiel",
-    "mode_distance",
-    "structure",
-    "structure__id",
-    "structure__name",
-    "structure__siret",
-    "structure__status",
-    "instrument",
-    "instrument__id",
-    "instrument__slug",
-    "instrument__name",
+    "instrument_id",
+    "structure_id",
 ]
+STRUCTURE_COLUMNS = ["structure__name", "structure__siret", "structure__status"]
+INSTRUMENT_COLUMNS = ["instrument__slug", "instrument__name"]
+
+
+@dataclass(frozen=True, slots=True)
+class StructureRow:
+    id: int
+    name: str
+    siret: str | None
+    status: str
+
+    @property
+    def pk(self):
+        return self.id
+
+    def get_absolute_url(self):
+        return reverse("directory:structure_detail", args=[self.id])
+
+
+@dataclass(frozen=True, slots=True)
+class InstrumentRow:
+    id: int
+    slug: str
+    name: str
+
+    def __str__(self):
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class OfferRow:
+    id: int
+    ref: str
+    title: str
+    offer_type: str
+    support_level: int
+    status: str
+    last_verified_at: datetime.datetime | None
+    amount_min: int | None
+    amount_max: int | None
+    opens_on: datetime.date | None
+    closes_on: datetime.date | None
+    esus_required: bool
+    min_structure_age: int | None
+    max_structure_age: int | None
+    fee: str
+    instrument_id: int | None
+    structure_id: int
+    structure: StructureRow
+    instrument: InstrumentRow | None
+
+    @property
+    def pk(self):
+        return self.id
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("directory:offer_detail", args=[self.id])
+
+    def get_offer_type_display(self):
+        return OfferType(self.offer_type).label if self.offer_type in OfferType.values else self.offer_type
+
+
+def _offer_rows(queryset) -> list[OfferRow]:
+    width = len(OFFER_COLUMNS)
+    rows = []
+    for values in queryset.values_list(*OFFER_COLUMNS, *STRUCTURE_COLUMNS, *INSTRUMENT_COLUMNS):
+        fields = values[:width]
+        name, siret, status, instrument_slug, instrument_name = values[width:]
+        instrument_id, structure_id = fields[-2], fields[-1]
+        rows.append(
+            OfferRow(
+                *fields,
+                structure=StructureRow(structure_id, name, siret, status),
+                instrument=InstrumentRow(instrument_id, instrument_slug, instrument_name) if instrument_id else None,
+            )
+        )
+    return rows
 
 
 def profile_territories(commune) -> tuple:
@@ -66,29 +140,22 @@ def build_profile(*, commune, stage, needs=(), legal_form=None, **details) -> Pr
 def candidates(profile: Profile, *, today: datetime.date) -> list[Candidate]:
     """Offers that may match, narrowed in the database by the same filters the engine applies again."""
     offers = (
-        Offer.objects.published()
-        .covering(profile.commune)
-        .for_stage(profile.stage)
-        .not_closed_on(today)
-        .select_related("structure", "instrument")
-        .only(*OFFER_FIELDS)
+        Offer.objects.published().covering(profile.commune).for_stage(profile.stage).not_closed_on(today).order_by()
     )
     if profile.legal_form:
         offers = offers.eligible_for(Subquery(LegalForm.objects.filter(slug=profile.legal_form).values("pk")[:1]))
-    offers = list(offers)
+    offers = _offer_rows(offers)
     if not offers:
         return []
-    ids = [offer.pk for offer in offers]
+    # The many-to-many rows are read for every offer covering the holder's territories (a cheap indexed
+    # subquery) rather than for a list of thousands of candidate ids, and only the memberships the engine reads:
+    # the holder's territories, stage and needs. Rows of offers that are not candidates are simply unused.
     keys = {territory.pk: territory.key for territory in profile.territories}
-    coverage = _grouped(
-        Offer.coverage.through.objects.filter(offer_id__in=ids, territory_id__in=keys).values_list(
-            "offer_id", "territory_id"
-        ),
-        keys.get,
-    )
-    # Only the memberships the engine reads: the holder's stage and needs, the holder's territories.
+    covering = Offer.coverage.through.objects.filter(territory_id__in=keys)
+    covering_ids = covering.values("offer_id")
+    coverage = _grouped(covering.values_list("offer_id", "territory_id"), keys.get)
     stages = _grouped(
-        Offer.stages.through.objects.filter(offer_id__in=ids, stage_id=profile.stage.pk).values_list(
+        Offer.stages.through.objects.filter(offer_id__in=covering_ids, stage_id=profile.stage.pk).values_list(
             "offer_id", "stage_id"
         ),
         lambda _pk: profile.stage.slug,
@@ -97,12 +164,14 @@ def candidates(profile: Profile, *, today: datetime.date) -> list[Candidate]:
     if profile.needs:
         needs = _grouped(
             Offer.needs.through.objects.filter(
-                offer_id__in=ids, need_id__in=[need.pk for need in profile.needs]
+                offer_id__in=covering_ids, need_id__in=[need.pk for need in profile.needs]
             ).values_list("offer_id", "need_id"),
             {need.pk: need.slug for need in profile.needs}.get,
         )
     legal_forms = _grouped(
-        Offer.eligible_legal_forms.through.objects.filter(offer_id__in=ids).values_list("offer_id", "legalform__slug")
+        Offer.eligible_legal_forms.through.objects.filter(offer_id__in=covering_ids).values_list(
+            "offer_id", "legalform__slug"
+        )
     )
     return [
         Candidate(
