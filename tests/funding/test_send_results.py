@@ -109,14 +109,16 @@ def test_get_is_refused(client):
 
 @pytest.mark.redis
 def test_the_email_travels_through_the_real_broker(client, django_capture_on_commit_callbacks):
+    import time
+
     from celery.contrib.testing.worker import start_worker
 
     assert not app.conf.task_always_eager
+    # Queue first: the in-thread worker's Django fixup closes the test's database connection when it starts.
+    with django_capture_on_commit_callbacks(execute=True):
+        send(client)
+    assert mail.outbox == []
     with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
-        with django_capture_on_commit_callbacks(execute=True):
-            send(client)
-        import time
-
         deadline = time.monotonic() + 20
         while not mail.outbox and time.monotonic() < deadline:
             time.sleep(0.1)
