@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from funding import api, views
 
 app_name = "funding"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.questionnaire, name="questionnaire"),
+    path("resultats/", views.results, name="results"),
+    path("resultats/envoyer/", views.send_results, name="send_results"),
+    path("api/correspondances/", api.MatchView.as_view(), name="api_match"),
+]

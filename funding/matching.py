@@ -1,0 +1,263 @@
+"""The matching engine: a holder's profile and candidate offers in, ranked matches with French reasons out.
+
+Pure: no request, no query, no write. The selector (funding/selectors.py) fetches the candidates in a bounded
+number of queries and hands plain `Candidate` objects to `rank()`; the tests build them from unsaved objects.
+
+Hard filters (an offer failing one is never a match):
+1. published: the offer and its structure are published;
+2. territory: the offer covers the holder's commune or one of the territories containing it (its EPCI,
+   département, région, France, or a custom zone containing the commune);
+3. stage: the offer is meant for the holder's stage;
+4. legal form: an offer with no restriction is open to every legal form, including « collectif non
+   constitué »; a restricted offer is open only to the forms it lists (so a collective not yet registered is
+   eligible only where the offer says so). A profile without a legal form is not filtered on it;
+5. calls for projects: an offer whose `closes_on` is before `today` is excluded; one whose `opens_on` is after
+   `today` stays, flagged `upcoming` (« Bientôt : ouvre le … »);
+6. amount sought (when given): an offer with an amount range excludes amounts outside it (below `amount_min`
+   or above `amount_max`): a financer does not study a request outside its range, so showing it would mislead.
+   An offer without amounts (support, places…) is never filtered on the amount;
+7. age of the structure (when given): below `min_structure_age` or above `max_structure_age` is excluded.
+   A collective not yet registered counts as 0 years old when no age is given;
+8. ESUS (when the profile says whether it holds the agreement): an offer requiring it is excluded for a
+   structure without it.
+Sector and collective/individual are kept in the profile and shown back, but filter nothing: no offer field
+describes them.
+
+Needs are not a filter (adding a need never removes a match); they rank. Ranking, first criterion first:
+1. more of the holder's needs met;
+2. the narrowest covering territory (commune, custom zone, EPCI, département, région, France);
+3. support level fitting the stage: information and orientation (1) at émergence, accompaniment (2) from
+   amorçage to consolidation, expertise (3) from développement on (`preferred_support_level`); the closer the
+   offer's level, the higher;
+4. the most recently verified first (never verified last);
+5. a stable key: structure name, offer title, offer reference, offer id (case-insensitive names).
+The same candidates in any order give the same result.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from directory.models import KIND_NARROWNESS, PublicationStatus, TerritoryKind
+
+NOT_REGISTERED = "collectif-non-constitue"
+MONTHS = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
+# Stages as seeded in fixtures/vocabularies.json; a stage curators add falls back on its position.
+PREFERRED_LEVEL = {
+    "emergence": 1,
+    "amorcage": 2,
+    "creation": 2,
+    "consolidation": 2,
+    "developpement": 3,
+    "changement-echelle": 3,
+    "reprise-transmission": 3,
+}
+COVERAGE_REASONS = {
+    TerritoryKind.COMMUNE: gettext_noop("Couvre votre commune : %(name)s"),
+    TerritoryKind.ZONE: gettext_noop("Couvre votre zone : %(name)s"),
+    TerritoryKind.EPCI: gettext_noop("Couvre votre EPCI : %(name)s"),
+    TerritoryKind.DEPARTEMENT: gettext_noop("Couvre votre département : %(name)s"),
+    TerritoryKind.REGION: gettext_noop("Couvre votre région : %(name)s"),
+    TerritoryKind.COUNTRY: gettext_noop("Couvre toute la France"),
+}
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A holder's situation. `territories` holds the commune and every territory containing it, zones included."""
+
+    commune: Any
+    territories: tuple
+    stage: Any
+    needs: tuple = ()
+    legal_form: str | None = None
+    collective: bool | None = None
+    sector: str = ""
+    amount: int | None = None
+    structure_age: int | None = None
+    esus: bool | None = None
+
+    @property
+    def territory_by_key(self) -> dict:
+        return {territory.key: territory for territory in self.territories}
+
+    @property
+    def need_slugs(self) -> list[str]:
+        return [need.slug for need in self.needs]
+
+    @property
+    def effective_age(self) -> int | None:
+        if self.structure_age is None and self.legal_form == NOT_REGISTERED:
+            return 0
+        return self.structure_age
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An offer with its many-to-many values as plain slugs and keys (so unsaved offers can be ranked)."""
+
+    offer: Any
+    coverage_keys: frozenset = frozenset()
+    stage_slugs: frozenset = frozenset()
+    need_slugs: frozenset = frozenset()
+    legal_form_slugs: frozenset = frozenset()
+
+
+@dataclass
+class Match:
+    offer: Any
+    rank: int
+    territory: Any
+    needs_met: list = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    upcoming: bool = False
+
+
+def french_date(day: datetime.date) -> str:
+    """« 15 mars 2027 », « 1er avril 2027 », whatever the active language."""
+    number = "1er" if day.day == 1 else str(day.day)
+    return f"{number} {MONTHS[day.month - 1]} {day.year}"
+
+
+def euros(amount: int) -> str:
+    """« 50 000 € » with French digit grouping (narrow no-break spaces)."""
+    return f"{amount:,} €".replace(",", "\u202f")
+
+
+def preferred_support_level(stage) -> int:
+    if stage.slug in PREFERRED_LEVEL:
+        return PREFERRED_LEVEL[stage.slug]
+    return 1 if stage.position <= 1 else 2 if stage.position <= 4 else 3
+
+
+def is_published(offer) -> bool:
+    return offer.status == PublicationStatus.PUBLISHED and offer.structure.status == PublicationStatus.PUBLISHED
+
+
+def failed_filter(candidate: Candidate, profile: Profile, today: datetime.date, territories=None) -> str | None:
+    """The name of the first hard filter the candidate fails, or None when it passes them all."""
+    offer = candidate.offer
+    if not is_published(offer):
+        return "published"
+    if territories is None:
+        territories = profile.territory_by_key
+    if candidate.coverage_keys.isdisjoint(territories):
+        return "territory"
+    if profile.stage.slug not in candidate.stage_slugs:
+        return "stage"
+    if profile.legal_form and candidate.legal_form_slugs and profile.legal_form not in candidate.legal_form_slugs:
+        return "legal_form"
+    if offer.closes_on is not None and offer.closes_on < today:
+        return "closed"
+    if profile.amount is not None and (
+        (offer.amount_min is not None and profile.amount < offer.amount_min)
+        or (offer.amount_max is not None and profile.amount > offer.amount_max)
+    ):
+        return "amount"
+    age = profile.effective_age
+    if age is not None and (
+        (offer.min_structure_age is not None and age < offer.min_structure_age)
+        or (offer.max_structure_age is not None and age > offer.max_structure_age)
+    ):
+        return "structure_age"
+    if profile.esus is False and offer.esus_required:
+        return "esus"
+    return None
+
+
+def narrowest_territory(candidate: Candidate, territories: dict):
+    """The narrowest of the holder's territories the candidate covers; `territories` maps keys to territories."""
+    covering = [territories[key] for key in candidate.coverage_keys if key in territories]
+    return min(covering, key=lambda t: (KIND_NARROWNESS[t.kind], t.key))
+
+
+def _freshness(offer) -> float:
+    # Most recent first: sort on the negated timestamp; never verified sorts after every date.
+    verified = offer.last_verified_at
+    return -verified.timestamp() if verified is not None else float("inf")
+
+
+def _stable_key(offer) -> tuple:
+    return (offer.structure.name.casefold(), offer.title.casefold(), offer.ref, offer.pk or 0)
+
+
+class _Reasons:
+    """The French sentences, translated once per ranking (thousands of matches share them)."""
+
+    def __init__(self, profile: Profile, today: datetime.date):
+        self.today = today
+        self.coverage = {kind: _(text) for kind, text in COVERAGE_REASONS.items()}
+        self.stage = _("Pour l'étape : %(stage)s") % {"stage": profile.stage.name.lower()}
+        self.one_need = _("Répond à votre besoin : %(needs)s")
+        self.needs = _("Répond à vos besoins : %(needs)s")
+        self.soon = _("Bientôt : ouvre le %(date)s")
+        self.closes = _("Appel à projets : clôture le %(date)s")
+        self.amount = None
+        if profile.amount is not None:
+            self.amount = _("Montant compatible avec votre besoin : %(amount)s") % {"amount": euros(profile.amount)}
+
+    def __call__(self, offer, territory, needs_met: list) -> list[str]:
+        reasons = [self.coverage[territory.kind] % {"name": territory.name}, self.stage]
+        if needs_met:
+            names = ", ".join(need.name.lower() for need in needs_met)
+            reasons.append((self.one_need if len(needs_met) == 1 else self.needs) % {"needs": names})
+        if offer.opens_on is not None and offer.opens_on > self.today:
+            reasons.append(self.soon % {"date": french_date(offer.opens_on)})
+        elif offer.closes_on is not None:
+            reasons.append(self.closes % {"date": french_date(offer.closes_on)})
+        if self.amount and (offer.amount_min is not None or offer.amount_max is not None):
+            reasons.append(self.amount)
+        return reasons
+
+
+def rank(candidates: Iterable[Candidate], profile: Profile, *, today: datetime.date) -> list[Match]:
+    """Keep the candidates passing every hard filter and order them (see the module docstring)."""
+    preferred = preferred_support_level(profile.stage)
+    territories = profile.territory_by_key
+    scored = []
+    for candidate in candidates:
+        if failed_filter(candidate, profile, today, territories) is not None:
+            continue
+        offer = candidate.offer
+        needs_met = [need for need in profile.needs if need.slug in candidate.need_slugs]
+        territory = narrowest_territory(candidate, territories)
+        key = (
+            -len(needs_met),
+            KIND_NARROWNESS[territory.kind],
+            abs(offer.support_level - preferred),
+            _freshness(offer),
+            _stable_key(offer),
+        )
+        scored.append((key, candidate, territory, needs_met))
+    scored.sort(key=lambda item: item[0])
+    reasons_for = _Reasons(profile, today)
+    return [
+        Match(
+            offer=candidate.offer,
+            rank=position,
+            territory=territory,
+            needs_met=needs_met,
+            reasons=reasons_for(candidate.offer, territory, needs_met),
+            upcoming=candidate.offer.opens_on is not None and candidate.offer.opens_on > today,
+        )
+        for position, (_key, candidate, territory, needs_met) in enumerate(scored, start=1)
+    ]

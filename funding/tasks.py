@@ -1,0 +1,11 @@
+from celery import shared_task
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+
+
+@shared_task
+def send_results_link(*, email: str, results_url: str) -> None:
+    """E-mail a holder the link to their results. The address is used here only, never stored nor logged."""
+    body = render_to_string("funding/email_results.txt", {"results_url": results_url})
+    send_mail(_("Votre parcours sur le Guichet ESS"), body, None, [email])

@@ -1,0 +1,212 @@
+"""The holder's pages: the questionnaire (one step at a time, the profile in the URL) and the results."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from funding import selectors, services, throttle
+from funding.forms import FIELD_NAMES, STEPS, ProfileForm, SendResultsForm
+from funding.grouping import RUBRICS, group_matches
+
+RUBRIC_PREVIEW = 10
+RUBRIC_PAGE = 25
+# Sending the results link: per client address and per recipient, within an hour.
+SENDS_PER_CLIENT = 5
+SENDS_PER_RECIPIENT = 3
+SEND_WINDOW = 3600
+
+
+def profile_query(data) -> list[tuple[str, str]]:
+    """The profile's parameters (no step or button), in a stable order, empty values dropped."""
+    return [(name, value) for name in FIELD_NAMES for value in data.getlist(name) if value.strip()]
+
+
+def profile_url(name: str, query, **extra) -> str:
+    pairs = list(query) + [(key, value) for key, value in extra.items() if value is not None]
+    return reverse(name) + ("?" + urlencode(pairs) if pairs else "")
+
+
+def _step_number(value) -> int:
+    try:
+        return min(max(int(value), 1), len(STEPS))
+    except (TypeError, ValueError):
+        return 1
+
+
+@require_GET
+def questionnaire(request):
+    data = request.GET
+    step = _step_number(data.get("step"))
+    query = profile_query(data)
+    if "back" in data:
+        return redirect(profile_url("funding:questionnaire", query, step=max(step - 1, 1)))
+    if "next" in data:
+        form = ProfileForm(data)
+        form.is_valid()
+        if any(name in form.errors for name in STEPS[step - 1][2]):
+            return render_step(request, form, step, query)
+        if step < len(STEPS):
+            return redirect(profile_url("funding:questionnaire", query, step=step + 1))
+        if form.errors:
+            return render_step(request, form, form.first_invalid_step(), query)
+        return redirect(profile_url("funding:results", query))
+    initial = {name: data.getlist(name) if name == "need" else data.get(name) for name in FIELD_NAMES}
+    return render_step(request, ProfileForm(initial=initial), step, query)
+
+
+def render_step(request, form, step, query, status=200):
+    """Show one step: its fields visible, every other answer carried in hidden fields."""
+    slug, title, names = STEPS[step - 1]
+    summary = answers_summary(query, step)
+    context = {
+        "form": form,
+        "step": step,
+        "step_count": len(STEPS),
+        "step_slug": slug,
+        "step_title": title,
+        "fields": [form[name] for name in names],
+        "hidden": [(name, value) for name, value in query if name not in names],
+        "summary": summary,
+        "stages": list(form.fields["stage"].queryset) if "stage" in names else [],
+        "selected_stage": form["stage"].value(),
+        "is_last": step == len(STEPS),
+        "has_errors": form.is_bound and any(name in form.errors for name in names),
+        "step_links": [
+            {
+                "number": number,
+                "title": step_title,
+                "url": profile_url("funding:questionnaire", query, step=number),
+                "current": number == step,
+            }
+            for number, (_slug, step_title, _names) in enumerate(STEPS, start=1)
+        ],
+    }
+    return render(request, "funding/questionnaire.html", context, status=status)
+
+
+def answers_summary(query, current_step, form=None) -> list[dict]:
+    """The answers already given, step by step, each with a « Modifier » link keeping the whole profile."""
+    if form is None:
+        form = ProfileForm(dict_of(query))
+        form.is_valid()
+    cleaned = getattr(form, "cleaned_data", {})
+    rows = []
+    for number, (_slug, title, names) in enumerate(STEPS, start=1):
+        if number == current_step:
+            continue
+        texts = [answer_text(form, cleaned, name) for name in names]
+        texts = [text for text in texts if text]
+        if texts:
+            rows.append(
+                {
+                    "number": number,
+                    "title": title,
+                    "answer": " ; ".join(texts),
+                    "url": profile_url("funding:questionnaire", query, step=number),
+                }
+            )
+    return rows
+
+
+def dict_of(query):
+    from django.http import QueryDict
+
+    data = QueryDict(mutable=True)
+    for name, value in query:
+        data.appendlist(name, value)
+    return data
+
+
+def answer_text(form, cleaned, name) -> str:
+    value = cleaned.get(name)
+    if name in form.errors or value in (None, "", []):
+        return ""
+    field = form.fields[name]
+    if name == "commune":
+        return str(value)
+    if name == "stage":
+        return value.holder_label or value.name
+    if name == "need":
+        return ", ".join(need.name for need in value)
+    if name == "legal_form":
+        return value.name
+    if hasattr(field, "choices"):
+        return f"{field.label} : {dict(field.choices).get(value, value)}"
+    return f"{field.label} : {value}"
+
+
+@require_GET
+def results(request):
+    form = ProfileForm(request.GET)
+    query = profile_query(request.GET)
+    if not form.is_valid():
+        return render_step(request, form, form.first_invalid_step(), query)
+    today = timezone.localdate()
+    profile = selectors.build_profile(**form.profile_values())
+    matches = selectors.match(profile, today=today)
+    rubric = request.GET.get("rubrique")
+    context = {
+        "form": form,
+        "profile": profile,
+        "today": today,
+        "match_count": len(matches),
+        "edit_url": profile_url("funding:questionnaire", query, step=1),
+        "results_url": profile_url("funding:results", query),
+        "summary": answers_summary(query, 0, form),
+        "query": query,
+        "send_form": SendResultsForm(),
+    }
+    if rubric in RUBRICS:
+        [chosen] = [r for r in group_matches(matches) if r.slug == rubric]
+        page = Paginator(chosen.matches, RUBRIC_PAGE).get_page(request.GET.get("page"))
+        context.update(rubric=chosen, page=page, page_query=urlencode([*query, ("rubrique", rubric)]))
+        return render(request, "funding/results_rubric.html", context)
+    next_stage, next_matches = selectors.next_stage_matches(profile, today=today)
+    rubrics = group_matches(matches, limit=RUBRIC_PREVIEW)
+    for each in rubrics:
+        each.more_url = (
+            profile_url("funding:results", query, rubrique=each.slug) if len(each.matches) > RUBRIC_PREVIEW else None
+        )
+        each.matches = each.matches[:RUBRIC_PREVIEW]
+    context.update(
+        rubrics=rubrics,
+        next_stage=next_stage,
+        next_matches=next_matches,
+        permanences=selectors.permanences_near(profile),
+    )
+    return render(request, "funding/results.html", context)
+
+
+@require_POST
+def send_results(request):
+    """Opt-in: e-mail the results link to the address given, with explicit consent (CSRF, rate-limited)."""
+    profile_form = ProfileForm(request.POST)
+    query = profile_query(request.POST)
+    if not profile_form.is_valid():
+        return redirect(profile_url("funding:questionnaire", query, step=profile_form.first_invalid_step()))
+    results_url = profile_url("funding:results", query)
+    form = SendResultsForm(request.POST)
+    context = {"form": form, "query": query, "results_url": results_url}
+    if not form.is_valid():
+        return render(request, "funding/send_results.html", context, status=400)
+    if form.cleaned_data["website"]:
+        # A robot filled the honeypot: answer as if sent, send nothing.
+        messages.success(request, _("Le lien de vos résultats vous a été envoyé."))
+        return redirect(results_url)
+    email = form.cleaned_data["email"]
+    client = request.META.get("REMOTE_ADDR", "")
+    if not (
+        throttle.allow("results-link-client", client, limit=SENDS_PER_CLIENT, window=SEND_WINDOW)
+        and throttle.allow("results-link-recipient", email.lower(), limit=SENDS_PER_RECIPIENT, window=SEND_WINDOW)
+    ):
+        context["throttled"] = True
+        return render(request, "funding/send_results.html", context, status=429)
+    services.results_link_send(email=email, results_url=request.build_absolute_uri(results_url))
+    messages.success(request, _("Le lien de vos résultats vous a été envoyé."))
+    return redirect(results_url)

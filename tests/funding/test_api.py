@@ -1,0 +1,54 @@
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+API = reverse("funding:api_match")
+
+
+def test_the_api_returns_what_the_command_prints(client, directory_around_faux):
+    params = {"commune": "23077", "stage": "emergence", "need": "financement", "legal_form": "association"}
+    response = client.get(API, params)
+    assert response.status_code == 200
+    out = StringIO()
+    call_command(
+        "match", "--commune", "23077", "--stage", "emergence", "--need", "financement",
+        "--legal-form", "association", "--json", stdout=out,
+    )  # fmt: skip
+    assert response.json() == json.loads(out.getvalue())
+    titles = [row["offer_title"] for row in response.json()["results"]]
+    assert titles[0] == "Offre FR"
+    assert "Corrèze seulement" not in titles and "Réservé aux SCOP" not in titles
+
+
+def test_the_api_accepts_several_needs(client, directory_around_faux):
+    response = client.get(API + "?commune=23077&stage=emergence&need=financement&need=statut-juridique")
+    assert response.json()["profile"]["needs"] == ["financement", "statut-juridique"]
+
+
+def test_bad_input_is_a_400_with_french_errors_per_field(client):
+    response = client.get(API, {"commune": "Atlantide", "stage": "idee", "need": "argent", "amount": "x"})
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert set(errors) == {"commune", "stage", "need", "amount"}
+    assert "Nous ne trouvons pas « Atlantide »" in errors["commune"][0]
+    assert errors["stage"] == ["Étape inconnue : « idee »."]
+    assert errors["need"] == ["Besoin inconnu : « argent »."]
+
+
+def test_missing_input_is_a_400(client):
+    errors = client.get(API).json()["errors"]
+    assert errors["commune"] == ["Indiquez la commune où se situe votre projet."]
+    assert errors["stage"] == ["Choisissez l'étape où en est votre projet."]
+
+
+def test_the_endpoint_is_in_the_api_schema():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    operation = schema["paths"]["/parcours/api/correspondances/"]["get"]
+    assert {parameter["name"] for parameter in operation["parameters"]} >= {"commune", "stage", "need", "legal_form"}
