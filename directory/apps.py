@@ -1,6 +1,18 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
+
+
+def register_sqlite_functions(sender, connection, **kwargs):
+    """Give every SQLite connection the function the search triggers call (see migration 0003)."""
+    if connection.vendor == "sqlite":
+        from directory.search import fold_text
+
+        connection.connection.create_function("guichet_search_text", -1, fold_text, deterministic=True)
 
 
 class DirectoryConfig(AppConfig):
     name = "directory"
     verbose_name = "Annuaire"
+
+    def ready(self):
+        connection_created.connect(register_sqlite_functions, dispatch_uid="directory_sqlite_functions")

@@ -2,9 +2,10 @@
 
 import datetime
 
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, Exists, F, FloatField, OuterRef, Q, Value, When
+from django.db.models import Case, Exists, F, FloatField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt
 from django.urls import reverse
 from django.utils import timezone
@@ -193,6 +194,21 @@ class OfferQuerySet(PublishableQuerySet):
     def not_closed_on(self, day):
         return self.filter(Q(closes_on__isnull=True) | Q(closes_on__gte=day))
 
+    def search(self, text):
+        """Offers matching the words of a French free text, annotated with `rank` (see directory/search.py)."""
+        from directory.search import search_offers
+
+        return search_offers(self, text)
+
+    def with_narrowness(self):
+        """Annotate `narrowness`: the kind rank of the narrowest territory covered (0 commune … 5 France)."""
+        narrowest = (
+            Offer.coverage.through.objects.filter(offer_id=OuterRef("pk"))
+            .order_by("territory__kind_rank")
+            .values("territory__kind_rank")[:1]
+        )
+        return self.annotate(narrowness=Subquery(narrowest))
+
     def eligible_for(self, legal_form):
         """Offers open to every legal form, or explicitly to this one."""
         restricted = Offer.eligible_legal_forms.through.objects.filter(offer_id=OuterRef("pk"))
@@ -250,6 +266,9 @@ class Offer(Publishable):
     url = models.URLField(_("page de l'offre"), blank=True)
     email = models.EmailField(_("courriel de contact"), blank=True)
     how_to_access = models.TextField(_("comment y accéder"), blank=True)
+    # Filled by database triggers on every write (see directory/search.py): never set them from Python.
+    search_vector = SearchVectorField(null=True, editable=False)
+    search_text = models.TextField(default="", blank=True, editable=False)
 
     objects = OfferQuerySet.as_manager()
 

@@ -1,0 +1,282 @@
+"""The directory's one filter set, shared by the search page, the map's GeoJSON endpoint and the API.
+
+Query parameters (stable, see the shared brief): q, territory, role, offer_type, stage, need, support_level,
+instrument, fee, mode, network, open_now, sort. Values are the slugs of DESIGN.md. Several values of one
+parameter are alternatives (?stage=emergence&stage=creation); different parameters all apply.
+"""
+
+import django_filters
+from django import forms
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.query import EmptyQuerySet
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from directory.forms import TerritoryField
+from directory.models import (
+    Fee,
+    Instrument,
+    Mode,
+    Network,
+    Offer,
+    OfferType,
+    Structure,
+    StructureRole,
+    TerritoryKind,
+)
+from directory.models.structure import MODE_FIELDS, ROLE_FIELDS
+from support_chain.models import Need, Stage, SupportLevel
+
+TERRITORY_KINDS = (
+    TerritoryKind.COMMUNE,
+    TerritoryKind.EPCI,
+    TerritoryKind.DEPARTEMENT,
+    TerritoryKind.REGION,
+    TerritoryKind.ZONE,
+)
+
+
+class Sort:
+    RELEVANCE = "pertinence"
+    NARROWEST = "territoire"
+    VERIFIED = "verification"
+    CHOICES = [
+        (RELEVANCE, _("Pertinence")),
+        (NARROWEST, _("Territoire le plus proche d'abord")),
+        (VERIFIED, _("Dernière vérification")),
+    ]
+
+
+def has_value(value) -> bool:
+    """True for a filter value that restricts something (an empty choice list or an unchecked box does not)."""
+    if value is None or value is False or isinstance(value, EmptyQuerySet):
+        return False
+    if isinstance(value, str | list | tuple):
+        return bool(value.strip() if isinstance(value, str) else value)
+    return True
+
+
+def as_query_dict(data):
+    """Accept a plain dict ({"stage": ["emergence", "creation"], "fee": "gratuit"}) as well as request.GET."""
+    if data is None or isinstance(data, QueryDict):
+        return data
+    query = QueryDict(mutable=True)
+    for key, value in data.items():
+        query.setlist(key, [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)])
+    return query
+
+
+class TerritoryFilter(django_filters.Filter):
+    field_class = TerritoryField
+
+
+class OfferFilter(django_filters.FilterSet):
+    """Published offers filtered by the directory's search parameters; `.qs` is filtered and sorted."""
+
+    q = django_filters.CharFilter(
+        label=_("Mots-clés"),
+        method="filter_q",
+        widget=forms.TextInput(attrs={"type": "search", "maxlength": "200"}),
+    )
+    territory = TerritoryFilter(
+        label=_("Territoire"),
+        method="filter_territory",
+        kinds=TERRITORY_KINDS,
+        help_text=_("Une commune (nom ou code postal), une intercommunalité, un département ou une région."),
+    )
+    role = django_filters.MultipleChoiceFilter(
+        label=_("Type de structure"),
+        choices=StructureRole.choices,
+        method="filter_role",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    offer_type = django_filters.MultipleChoiceFilter(
+        label=_("Type d'offre"), choices=OfferType.choices, widget=forms.CheckboxSelectMultiple
+    )
+    stage = django_filters.ModelMultipleChoiceFilter(
+        label=_("Étape du projet"),
+        queryset=Stage.objects.order_by("position"),
+        to_field_name="slug",
+        method="filter_stage",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    need = django_filters.ModelMultipleChoiceFilter(
+        label=_("Besoin"),
+        queryset=Need.objects.order_by("name"),
+        to_field_name="slug",
+        method="filter_need",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    support_level = django_filters.MultipleChoiceFilter(
+        label=_("Niveau d'accompagnement"), choices=SupportLevel.choices, widget=forms.CheckboxSelectMultiple
+    )
+    instrument = django_filters.ModelMultipleChoiceFilter(
+        label=_("Outil de financement"),
+        queryset=Instrument.objects.order_by("name"),
+        to_field_name="slug",
+        method="filter_instrument",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    fee = django_filters.MultipleChoiceFilter(label=_("Coût"), choices=Fee.choices, widget=forms.CheckboxSelectMultiple)
+    mode = django_filters.MultipleChoiceFilter(
+        label=_("Modalité"), choices=Mode.choices, method="filter_mode", widget=forms.CheckboxSelectMultiple
+    )
+    network = django_filters.ModelMultipleChoiceFilter(
+        label=_("Réseau"),
+        queryset=Network.objects.order_by("name"),
+        to_field_name="slug",
+        method="filter_network",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    open_now = django_filters.BooleanFilter(
+        label=_("Appels à projets ouverts aujourd'hui"),
+        method="filter_open_now",
+        widget=forms.CheckboxInput,
+    )
+    sort = django_filters.ChoiceFilter(
+        label=_("Trier par"), choices=Sort.CHOICES, method="filter_sort", empty_label=None, null_label=None
+    )
+
+    # The parameters shown with a count beside each choice on the search page.
+    FACETS = ("role", "offer_type", "stage", "need", "support_level", "instrument", "fee", "mode", "network")
+
+    class Meta:
+        model = Offer
+        fields = []
+
+    def __init__(self, data=None, queryset=None, **kwargs):
+        if queryset is None:
+            queryset = Offer.objects.published()
+        super().__init__(as_query_dict(data), queryset=queryset, **kwargs)
+
+    # --- filtering -------------------------------------------------------------------------------------------
+
+    def filter_queryset(self, queryset):
+        queryset = self.filter_queryset_except(queryset, exclude=("sort",))
+        return self.sort_queryset(queryset)
+
+    def filter_queryset_except(self, queryset, exclude=()):
+        """Apply every valid filter but those named in `exclude` (facet counts leave their own facet out)."""
+        for name, value in self.form.cleaned_data.items():
+            if name in exclude or name == "sort":
+                continue
+            queryset = self.filters[name].filter(queryset, value)
+        return queryset
+
+    @property
+    def is_active(self) -> bool:
+        """True when at least one filter (other than the sort) has a value."""
+        data = getattr(self.form, "cleaned_data", {})
+        return any(
+            value not in (None, "", [], ()) and value is not False for name, value in data.items() if name != "sort"
+        )
+
+    def filter_q(self, queryset, name, value):
+        return queryset.search(value)
+
+    def filter_territory(self, queryset, name, territory):
+        if territory.kind == TerritoryKind.COMMUNE:
+            return queryset.covering(territory)
+        return queryset.within(territory)
+
+    def filter_role(self, queryset, name, roles):
+        condition = Q()
+        for role in roles:
+            condition |= Q(**{f"structure__{ROLE_FIELDS[StructureRole(role)]}": True})
+        return queryset.filter(condition)
+
+    def filter_stage(self, queryset, name, stages):
+        if not stages:
+            return queryset
+        through = Offer.stages.through.objects.filter(offer_id=OuterRef("pk"), stage__in=stages)
+        return queryset.filter(Exists(through))
+
+    def filter_need(self, queryset, name, needs):
+        if not needs:
+            return queryset
+        through = Offer.needs.through.objects.filter(offer_id=OuterRef("pk"), need__in=needs)
+        return queryset.filter(Exists(through))
+
+    def filter_instrument(self, queryset, name, instruments):
+        return queryset.filter(instrument__in=instruments) if instruments else queryset
+
+    def filter_network(self, queryset, name, networks):
+        return queryset.filter(structure__network__in=networks) if networks else queryset
+
+    def filter_mode(self, queryset, name, modes):
+        condition = Q()
+        for mode in modes:
+            condition |= Q(**{MODE_FIELDS[Mode(mode)]: True})
+        return queryset.filter(condition)
+
+    def filter_open_now(self, queryset, name, value):
+        if not value:
+            return queryset
+        calls = Q(opens_on__isnull=False) | Q(closes_on__isnull=False)
+        return queryset.filter(calls).open_on(timezone.localdate())
+
+    def filter_sort(self, queryset, name, value):
+        return queryset  # applied last, by sort_queryset
+
+    # --- sorting ---------------------------------------------------------------------------------------------
+
+    @property
+    def current_sort(self) -> str:
+        """The sort in effect: the one asked for, else relevance when there is a free text, else the territory."""
+        data = getattr(self.form, "cleaned_data", None) or {}
+        chosen = data.get("sort")
+        has_text = bool((data.get("q") or "").strip())
+        if chosen == Sort.RELEVANCE and not has_text:
+            return Sort.NARROWEST
+        return chosen or (Sort.RELEVANCE if has_text else Sort.NARROWEST)
+
+    def sort_queryset(self, queryset):
+        queryset = queryset.with_narrowness()
+        if self.current_sort == Sort.RELEVANCE and "rank" in queryset.query.annotations:
+            order = [F("rank").desc(), "narrowness"]
+        elif self.current_sort == Sort.VERIFIED:
+            order = [F("last_verified_at").desc(nulls_last=True)]
+        else:
+            order = ["narrowness"]
+        return queryset.order_by(*order, F("last_verified_at").desc(nulls_last=True), "title", "pk")
+
+
+class StructureFilter(OfferFilter):
+    """Published structures with at least one published offer matching the filters (all of them when none is set).
+
+    The structure role applies to the structure itself, so a third place without offers is still found.
+    """
+
+    sort = django_filters.ChoiceFilter(
+        label=_("Trier par"),
+        choices=[("nom", _("Nom")), (Sort.VERIFIED, _("Dernière vérification"))],
+        method="filter_sort",
+        empty_label=None,
+        null_label=None,
+    )
+
+    class Meta:
+        model = Structure
+        fields = []
+
+    def __init__(self, data=None, queryset=None, **kwargs):
+        if queryset is None:
+            queryset = Structure.objects.published()
+        super().__init__(data, queryset=queryset, **kwargs)
+
+    def filter_queryset(self, queryset):
+        data = self.form.cleaned_data
+        roles = data.get("role")
+        if roles:
+            condition = Q()
+            for role in roles:
+                condition |= Q(**{ROLE_FIELDS[StructureRole(role)]: True})
+            queryset = queryset.filter(condition)
+        offer_filters_set = any(has_value(value) for name, value in data.items() if name not in ("sort", "role"))
+        if offer_filters_set:
+            offers = self.filter_queryset_except(Offer.objects.published(), exclude=("role",))
+            queryset = queryset.filter(Exists(offers.filter(structure_id=OuterRef("pk"))))
+        if data.get("sort") == Sort.VERIFIED:
+            return queryset.order_by(F("last_verified_at").desc(nulls_last=True), "name", "pk")
+        return queryset.order_by("name", "pk")
