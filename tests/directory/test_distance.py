@@ -83,3 +83,34 @@ def test_antipodes_do_not_break_the_expression(towns):
 def test_out_of_range_points_are_refused(point):
     with pytest.raises(ValueError):
         distance_km_expression("latitude", "longitude", *point)
+
+
+def test_the_shared_filter_sorts_offers_by_distance(towns):
+    from directory.filters import OfferFilter
+
+    OfferFactory(title="À Bordeaux", structure=towns["Bordeaux"], coverage=["FR"])
+    OfferFactory(title="À La Rochelle", structure=towns["La Rochelle"], coverage=["FR"])
+    OfferFactory(title="À Poitiers", structure=towns["Poitiers"], coverage=["FR"])
+    params = {"sort": "distance", "lat": str(POITIERS[0]), "lon": str(POITIERS[1])}
+    offers = list(OfferFilter(params).qs)
+    assert [o.title for o in offers] == ["À Poitiers", "À La Rochelle", "À Bordeaux"]
+    assert offers[1].distance_km == pytest.approx(haversine_km(POITIERS, LA_ROCHELLE), rel=1e-6)
+    # The point alone filters nothing; a distance sort without a point falls back to the territory sort.
+    assert OfferFilter({"lat": "46.5", "lon": "0.3"}).is_active is False
+    assert len(OfferFilter({"sort": "distance"}).qs) == 3
+
+
+def test_the_shared_structure_filter_sorts_by_distance_without_dropping_structures_without_offers(towns):
+    from directory.filters import StructureFilter
+
+    params = {"sort": "distance", "lat": str(BORDEAUX[0]), "lon": str(BORDEAUX[1])}
+    names = [s.name for s in StructureFilter(params).qs]
+    assert names == ["Bordeaux", "La Rochelle", "Poitiers", "Sans coordonnées"]
+
+
+def test_an_out_of_range_point_is_a_form_error(towns):
+    from directory.filters import OfferFilter
+
+    offer_filter = OfferFilter({"sort": "distance", "lat": "123", "lon": "0"})
+    assert not offer_filter.is_valid()
+    assert "lat" in offer_filter.errors
