@@ -2,7 +2,8 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import BooleanField, Exists, OuterRef, Value
+from django.db.models import BooleanField, Count, Exists, F, OuterRef, Value, Window
+from django.db.models.functions import RowNumber
 
 from directory.models import Offer, OfferType, Territory, TerritoryKind
 from support_chain.models import Stage, SupportLevel
@@ -59,40 +60,37 @@ def chain_offers(territory: Territory):
 
 
 def support_chain(territory: Territory, *, limit: int = GROUP_LIMIT) -> list[StageStep]:
-    """The stages in order, each with its offers grouped by support level then by offer type (bounded queries)."""
+    """The stages in order, each with its offers grouped by support level then by offer type.
+
+    A territory can have thousands of offers (everything national or regional covers it), so the database keeps
+    only the first `limit` offers of each (stage, level, type) group and counts the rest: one query whatever the
+    size of the directory.
+    """
     stages = list(Stage.objects.order_by("position"))
-    offers = (
+    group = [F("stages"), F("support_level"), F("offer_type")]
+    rows = (
         chain_offers(territory)
         .select_related("structure")
-        .prefetch_related("stages")
-        .only(
-            "id",
-            "title",
-            "offer_type",
-            "support_level",
-            "fee",
-            "closes_on",
-            "structure__id",
-            "structure__name",
-            "structure__role_third_place",
+        .only("id", "title", "offer_type", "support_level", "fee", "closes_on", "structure__id", "structure__name")
+        .annotate(
+            stage_id=F("stages"),
+            rank=Window(RowNumber(), partition_by=group, order_by=[F("structure__name"), F("title"), F("pk")]),
+            group_total=Window(Count("pk"), partition_by=group),
         )
-        .order_by("structure__name", "title", "pk")
+        .filter(rank__lte=limit)
+        .order_by("stage_id", "support_level", "offer_type", "rank")
     )
     type_labels = dict(OfferType.choices)
     # stage id -> level -> type -> OfferGroup
     grid = {stage.pk: {} for stage in stages}
-    for offer in offers:
-        for stage in offer.stages.all():
-            by_level = grid.setdefault(stage.pk, {})
-            by_type = by_level.setdefault(offer.support_level, {})
-            group = by_type.get(offer.offer_type)
-            if group is None:
-                group = by_type[offer.offer_type] = OfferGroup(
-                    offer.offer_type, type_labels.get(offer.offer_type, offer.offer_type)
-                )
-            group.total += 1
-            if len(group.offers) < limit:
-                group.offers.append(offer)
+    for offer in rows:
+        by_type = grid.setdefault(offer.stage_id, {}).setdefault(offer.support_level, {})
+        offer_group = by_type.get(offer.offer_type)
+        if offer_group is None:
+            offer_group = by_type[offer.offer_type] = OfferGroup(
+                offer.offer_type, type_labels.get(offer.offer_type, offer.offer_type), total=offer.group_total
+            )
+        offer_group.offers.append(offer)
     type_order = {value: index for index, value in enumerate(OfferType.values)}
     steps = []
     for stage in stages:
@@ -101,8 +99,8 @@ def support_chain(territory: Territory, *, limit: int = GROUP_LIMIT) -> list[Sta
             by_type = grid[stage.pk].get(level.value)
             if not by_type:
                 continue
-            types = sorted(by_type.values(), key=lambda group: type_order.get(group.offer_type, 99))
+            types = sorted(by_type.values(), key=lambda offer_group: type_order.get(offer_group.offer_type, 99))
             step.levels.append(LevelGroup(level=level.value, label=level.label, types=types))
-            step.total += sum(group.total for group in types)
+            step.total += sum(offer_group.total for offer_group in types)
         steps.append(step)
     return steps
