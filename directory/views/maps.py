@@ -55,6 +55,8 @@ def structure_map(request):
         "query_string": query.urlencode(),
         "point": structure_filter.point if structure_filter.is_bound else None,
         "geojson_url": reverse("directory:map_geojson"),
+        # django-leaflet's reset-view button has no text alternative; the zoom buttons and the list suffice.
+        "map_settings": {"RESET_VIEW": False},
         "main_fields": [structure_filter.form[name] for name in MAIN_FILTERS],
         "more_fields": [structure_filter.form[name] for name in MORE_FILTERS],
     }
