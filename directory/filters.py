@@ -7,7 +7,7 @@ parameter are alternatives (?stage=emergence&stage=creation); different paramete
 
 import django_filters
 from django import forms
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.query import EmptyQuerySet
 from django.http import QueryDict
 from django.utils import timezone
@@ -73,8 +73,23 @@ def as_query_dict(data):
     return query
 
 
+class TerritoryFilterField(TerritoryField):
+    """TerritoryField that shows the resolved territory's label (« Faux-la-Montagne (23) ») once validated."""
+
+    def to_python(self, value):
+        territory = super().to_python(value)
+        self.resolved = (value, territory)
+        return territory
+
+    def bound_data(self, data, initial):
+        resolved = getattr(self, "resolved", None)
+        if resolved and resolved[0] == data and resolved[1] is not None:
+            return resolved[1]
+        return data
+
+
 class TerritoryFilter(django_filters.Filter):
-    field_class = TerritoryField
+    field_class = TerritoryFilterField
 
 
 class OfferFilter(django_filters.FilterSet):
@@ -89,6 +104,7 @@ class OfferFilter(django_filters.FilterSet):
         label=_("Territoire"),
         method="filter_territory",
         kinds=TERRITORY_KINDS,
+        widget=forms.TextInput(attrs={"data-territory-autocomplete": "COM,EPCI,DEP,REG"}),
         help_text=_("Une commune (nom ou code postal), une intercommunalité, un département ou une région."),
     )
     role = django_filters.MultipleChoiceFilter(
@@ -241,6 +257,92 @@ class OfferFilter(django_filters.FilterSet):
 
     def filter_sort(self, queryset, name, value):
         return queryset  # applied last, by sort_queryset
+
+    # --- facet counts ---------------------------------------------------------------------------------------
+
+    def facet_counts(self) -> dict[str, dict[str, int]]:
+        """{facet: {choice value: number of offers}} for every facet, each counted with the other filters applied.
+
+        A facet with no selected value shares the fully filtered base with the others, so all of those are
+        counted by one aggregate query; a facet with a selection gets its own; stages and needs one each.
+        At most 2 + len(FACETS) queries, whatever the number of offers.
+        """
+        data = self.form.cleaned_data if self.is_bound and self.is_valid() else {}
+        groups: dict[str | None, list[str]] = {}
+        for facet in self.FACETS:
+            groups.setdefault(facet if has_value(data.get(facet)) else None, []).append(facet)
+        counts: dict[str, dict[str, int]] = {facet: {} for facet in self.FACETS}
+        conditions = self._facet_conditions()
+        for excluded, facets in groups.items():
+            base = self.filter_queryset_except(self.queryset, exclude=(excluded,) if excluded else ()).order_by()
+            ids = base.values("pk")
+            scalar = [facet for facet in facets if facet in conditions]
+            aggregates = {
+                f"{facet}__{index}": Count("pk", filter=condition)
+                for facet in scalar
+                for index, (_value, condition) in enumerate(conditions[facet])
+            }
+            if aggregates:
+                totals = Offer.objects.filter(pk__in=ids).aggregate(**aggregates)
+                for facet in scalar:
+                    for index, (value, _condition) in enumerate(conditions[facet]):
+                        counts[facet][value] = totals[f"{facet}__{index}"]
+            for facet, through, column in (
+                ("stage", Offer.stages.through, "stage__slug"),
+                ("need", Offer.needs.through, "need__slug"),
+            ):
+                if facet in facets:
+                    rows = through.objects.filter(offer_id__in=ids).values(column).annotate(n=Count("offer_id"))
+                    counts[facet] = {row[column]: row["n"] for row in rows}
+        return counts
+
+    def _facet_conditions(self) -> dict[str, list[tuple[str, Q]]]:
+        """For each facet counted by conditional aggregates: [(choice value, condition)]."""
+        return {
+            "role": [(role, Q(**{f"structure__{field}": True})) for role, field in ROLE_FIELDS.items()],
+            "offer_type": [(value, Q(offer_type=value)) for value in OfferType.values],
+            "support_level": [(str(value), Q(support_level=value)) for value in SupportLevel.values],
+            "instrument": [(slug, Q(instrument__slug=slug)) for slug in self._slugs("instrument")],
+            "fee": [(value, Q(fee=value)) for value in Fee.values],
+            "mode": [(mode, Q(**{field: True})) for mode, field in MODE_FIELDS.items()],
+            "network": [(slug, Q(structure__network__slug=slug)) for slug in self._slugs("network")],
+        }
+
+    def _slugs(self, name) -> list[str]:
+        return [value for value, _label in self.choices(name)]
+
+    def choices(self, name) -> list[tuple[str, str]]:
+        """[(value, label)] of a facet; a vocabulary table is read once per filter set."""
+        cache = self.__dict__.setdefault("_choice_cache", {})
+        if name not in cache:
+            field = self.form.fields[name]
+            if hasattr(field, "queryset"):
+                cache[name] = [(term.slug, term.name) for term in field.queryset]
+            else:
+                cache[name] = [(str(value), str(label)) for value, label in field.choices]
+        return cache[name]
+
+    def facets(self) -> list[dict]:
+        """What the search page shows beside the results: each facet, its choices, their counts, which are checked."""
+        counts = self.facet_counts()
+        selected = self.data if self.data is not None else QueryDict()
+        return [
+            {
+                "name": name,
+                "label": self.form.fields[name].label,
+                "options": [
+                    {
+                        "value": value,
+                        "label": label,
+                        "count": counts[name].get(value, 0),
+                        "checked": value in selected.getlist(name),
+                        "id": f"id_{name}_{index}",
+                    }
+                    for index, (value, label) in enumerate(self.choices(name))
+                ],
+            }
+            for name in self.FACETS
+        ]
 
     # --- sorting ---------------------------------------------------------------------------------------------
 

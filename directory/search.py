@@ -23,7 +23,9 @@ def fold_word(word: str) -> str:
     """A light French suffix folding: « coopératives » and « cooperative » -> « cooperativ »."""
     if len(word) <= 3 or word.isdigit():
         return word
-    if word.endswith("aux"):
+    if word.endswith("eaux"):
+        word = word[:-1]
+    elif word.endswith("aux"):
         word = word[:-3] + "al"
     elif word[-1] in "sx":
         word = word[:-1]
