@@ -12,9 +12,6 @@ from support_chain.forms import CHAIN_KINDS, ChainSearchForm
 from support_chain.models import Stage
 from support_chain.selectors import support_chain
 
-# The directory search page (directory:search) is mounted at /directory/.
-DIRECTORY_SEARCH_PATH = "/directory/"
-
 
 @require_GET
 def chain_index(request):
@@ -44,7 +41,7 @@ def chain_detail(request, key):
         "current_stage": current,
         "gap_count": sum(1 for step in steps if step.is_gap),
         "form": form,
-        "search_path": DIRECTORY_SEARCH_PATH,
+        "search_path": reverse("directory:search"),
     }
     return render(request, "support_chain/chain_detail.html", context)
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from directory.filters import StructureFilter
+from directory.filters import ORDERING_PARAMETERS, StructureFilter
 
 # At most this many structures in one GeoJSON answer (about 100 bytes each); the rest is counted, not sent.
 MAP_MAX_FEATURES = getattr(settings, "MAP_MAX_FEATURES", 500)
@@ -48,11 +48,15 @@ def structure_map(request):
     page = Paginator(structures, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    filters_only = query.copy()
+    for name in ORDERING_PARAMETERS:
+        filters_only.pop(name, None)
     context = {
         "filter": structure_filter,
         "page_obj": page,
         "structures": page.object_list,
         "query_string": query.urlencode(),
+        "search_url": reverse("directory:search") + (f"?{filters_only.urlencode()}" if filters_only else ""),
         "point": structure_filter.point if structure_filter.is_bound else None,
         "geojson_url": reverse("directory:map_geojson"),
         # django-leaflet's reset-view button has no text alternative; the zoom buttons and the list suffice.

@@ -164,3 +164,10 @@ def test_the_page_runs_a_bounded_number_of_queries(client, count, django_assert_
     with django_assert_num_queries(7):
         html = client.get(reverse("directory:map")).content.decode()
     assert html.count('class="card" data-structure=') == min(count, maps.LIST_PAGE_SIZE)
+
+
+def test_the_page_links_to_the_directory_search_with_the_same_filters(client, towns):
+    html = client.get(
+        reverse("directory:map"), {"stage": "creation", "sort": "distance", "lat": "46.3", "lon": "-0.4", "page": "1"}
+    ).content.decode()
+    assert f'href="{reverse("directory:search")}?stage=creation"' in html
