@@ -41,11 +41,17 @@ class Sort:
     RELEVANCE = "pertinence"
     NARROWEST = "territoire"
     VERIFIED = "verification"
+    DISTANCE = "distance"
     CHOICES = [
         (RELEVANCE, _("Pertinence")),
         (NARROWEST, _("Territoire le plus proche d'abord")),
         (VERIFIED, _("Dernière vérification")),
+        (DISTANCE, _("Distance (autour d'un point)")),
     ]
+
+
+# Parameters that order the results but never restrict them.
+ORDERING_PARAMETERS = ("sort", "lat", "lon")
 
 
 def has_value(value) -> bool:
@@ -154,6 +160,13 @@ class OfferFilter(django_filters.FilterSet):
     sort = django_filters.ChoiceFilter(
         label=_("Trier par"), choices=Sort.CHOICES, method="filter_sort", empty_label=None, null_label=None
     )
+    # The point of « Autour de moi » (sort=distance): a map click, the browser's geolocation.
+    lat = django_filters.NumberFilter(
+        label=_("Latitude"), method="filter_sort", min_value=-90, max_value=90, widget=forms.HiddenInput
+    )
+    lon = django_filters.NumberFilter(
+        label=_("Longitude"), method="filter_sort", min_value=-180, max_value=180, widget=forms.HiddenInput
+    )
 
     # The parameters shown with a count beside each choice on the search page.
     FACETS = ("role", "offer_type", "stage", "need", "support_level", "instrument", "fee", "mode", "network")
@@ -176,7 +189,7 @@ class OfferFilter(django_filters.FilterSet):
     def filter_queryset_except(self, queryset, exclude=()):
         """Apply every valid filter but those named in `exclude` (facet counts leave their own facet out)."""
         for name, value in self.form.cleaned_data.items():
-            if name in exclude or name == "sort":
+            if name in exclude or name in ORDERING_PARAMETERS:
                 continue
             queryset = self.filters[name].filter(queryset, value)
         return queryset
@@ -186,8 +199,18 @@ class OfferFilter(django_filters.FilterSet):
         """True when at least one filter (other than the sort) has a value."""
         data = getattr(self.form, "cleaned_data", {})
         return any(
-            value not in (None, "", [], ()) and value is not False for name, value in data.items() if name != "sort"
+            value not in (None, "", [], ()) and value is not False
+            for name, value in data.items()
+            if name not in ORDERING_PARAMETERS
         )
+
+    @property
+    def point(self) -> tuple[float, float] | None:
+        """The (lat, lon) given for a distance sort, or None."""
+        data = getattr(self.form, "cleaned_data", None) or {}
+        if data.get("lat") is None or data.get("lon") is None:
+            return None
+        return float(data["lat"]), float(data["lon"])
 
     def filter_q(self, queryset, name, value):
         return queryset.search(value)
@@ -336,6 +359,8 @@ class OfferFilter(django_filters.FilterSet):
         has_text = bool((data.get("q") or "").strip())
         if chosen == Sort.RELEVANCE and not has_text:
             return Sort.NARROWEST
+        if chosen == Sort.DISTANCE and self.point is None:
+            chosen = None
         return chosen or (Sort.RELEVANCE if has_text else Sort.NARROWEST)
 
     def sort_queryset(self, queryset):
@@ -344,6 +369,9 @@ class OfferFilter(django_filters.FilterSet):
             order = [F("rank").desc(), "narrowness"]
         elif self.current_sort == Sort.VERIFIED:
             order = [F("last_verified_at").desc(nulls_last=True)]
+        elif self.current_sort == Sort.DISTANCE:
+            queryset = queryset.with_distance(*self.point)
+            order = [F("distance_km").asc(nulls_last=True), "narrowness"]
         else:
             order = ["narrowness"]
         return queryset.order_by(*order, F("last_verified_at").desc(nulls_last=True), "title", "pk")
@@ -357,7 +385,11 @@ class StructureFilter(OfferFilter):
 
     sort = django_filters.ChoiceFilter(
         label=_("Trier par"),
-        choices=[("nom", _("Nom")), (Sort.VERIFIED, _("Dernière vérification"))],
+        choices=[
+            ("nom", _("Nom")),
+            (Sort.VERIFIED, _("Dernière vérification")),
+            (Sort.DISTANCE, _("Distance (autour d'un point)")),
+        ],
         method="filter_sort",
         empty_label=None,
         null_label=None,
@@ -380,10 +412,14 @@ class StructureFilter(OfferFilter):
             for role in roles:
                 condition |= Q(**{ROLE_FIELDS[StructureRole(role)]: True})
             queryset = queryset.filter(condition)
-        offer_filters_set = any(has_value(value) for name, value in data.items() if name not in ("sort", "role"))
+        offer_filters_set = any(
+            has_value(value) for name, value in data.items() if name not in (*ORDERING_PARAMETERS, "role")
+        )
         if offer_filters_set:
             offers = self.filter_queryset_except(Offer.objects.published(), exclude=("role",))
             queryset = queryset.filter(Exists(offers.filter(structure_id=OuterRef("pk"))))
         if data.get("sort") == Sort.VERIFIED:
             return queryset.order_by(F("last_verified_at").desc(nulls_last=True), "name", "pk")
+        if data.get("sort") == Sort.DISTANCE and self.point is not None:
+            return queryset.by_distance(*self.point)
         return queryset.order_by("name", "pk")

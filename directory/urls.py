@@ -3,7 +3,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
 from directory import api
-from directory.views import pages, search, territories
+from directory.views import maps, pages, search, territories
 
 router = SimpleRouter()
 router.register("api/offres", api.OfferViewSet, basename="api-offer")
@@ -15,6 +15,8 @@ urlpatterns = [
     path("", search.search, name="search"),
     path("structures/<int:pk>/", pages.structure_detail, name="structure_detail"),
     path("offres/<int:pk>/", pages.offer_detail, name="offer_detail"),
+    path("carte/", maps.structure_map, name="map"),
+    path("carte/structures.geojson", maps.map_geojson, name="map_geojson"),
     path("territoires/autocompletion/", territories.territory_autocomplete, name="territory_autocomplete"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     *router.urls,

@@ -1,11 +1,13 @@
 from django.shortcuts import render
 
-from directory.models import Offer, Structure, Territory
+from directory.models import Offer, Structure, Territory, TerritoryKind
+from support_chain.forms import ChainSearchForm
 
 
 def home(request):
-    """The front door: what the directory holds today."""
+    """The front door: « Vers qui me tourner ? » (a commune and a stage), the other entries, the directory's size."""
     context = {
+        "form": ChainSearchForm(kinds=(TerritoryKind.COMMUNE,)),
         "structure_count": Structure.objects.published().count(),
         "offer_count": Offer.objects.published().count(),
         "commune_count": Territory.objects.communes().filter(is_active=True).count(),

@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from support_chain import views
 
 app_name = "support_chain"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.chain_index, name="chain_index"),
+    path("<str:key>/", views.chain_detail, name="chain_detail"),
+]

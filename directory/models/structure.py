@@ -5,7 +5,8 @@ import datetime
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Case, Exists, F, FloatField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -72,6 +73,14 @@ class StructureQuerySet(PublishableQuerySet):
     def in_territory(self, territory):
         """Structures located in the territory (their commune is the territory or inside it)."""
         return self.filter(commune__ancestor_links__ancestor=territory)
+
+    def with_distance(self, lat, lon):
+        """Annotate `distance_km` from (lat, lon), computed in the database; None for structures without coordinates."""
+        return self.annotate(distance_km=distance_km_expression("latitude", "longitude", lat, lon))
+
+    def by_distance(self, lat, lon):
+        """Nearest first; structures without coordinates last."""
+        return self.with_distance(lat, lon).order_by(F("distance_km").asc(nulls_last=True), "name", "pk")
 
 
 class Structure(Publishable):
@@ -205,6 +214,16 @@ class OfferQuerySet(PublishableQuerySet):
         restricted = Offer.eligible_legal_forms.through.objects.filter(offer_id=OuterRef("pk"))
         return self.filter(~Exists(restricted) | Exists(restricted.filter(legalform=legal_form)))
 
+    def with_distance(self, lat, lon):
+        """Annotate `distance_km`, the distance of the offer's structure from (lat, lon), computed in the database."""
+        return self.annotate(
+            distance_km=distance_km_expression("structure__latitude", "structure__longitude", lat, lon)
+        )
+
+    def by_distance(self, lat, lon):
+        """Offers of the nearest structures first; structures without coordinates last."""
+        return self.with_distance(lat, lon).order_by(F("distance_km").asc(nulls_last=True), "title", "pk")
+
 
 class Offer(Publishable):
     """What a structure offers: support, funding, a place, training, information or networking."""
@@ -320,3 +339,30 @@ class Permanence(models.Model):
 
     def __str__(self):
         return f"{self.host} @ {self.place} — {self.schedule}"
+
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+def distance_km_expression(lat_field: str, lon_field: str, lat: float, lon: float):
+    """Great-circle (haversine) distance in km between two fields and a point, as a database expression.
+
+    Plain math functions that SQLite (Django registers them) and PostgreSQL both have, so no GIS extension is needed.
+    """
+    lat, lon = float(lat), float(lon)
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ValueError("coordinates out of range")
+    point_lat = Radians(Value(lat, output_field=FloatField()))
+    point_lon = Radians(Value(lon, output_field=FloatField()))
+    half_dlat = (Radians(F(lat_field)) - point_lat) / 2
+    half_dlon = (Radians(F(lon_field)) - point_lon) / 2
+    a = Power(Sin(half_dlat), 2) + Cos(point_lat) * Cos(Radians(F(lat_field))) * Power(Sin(half_dlon), 2)
+    # Rounding can push `a` a hair above 1 for antipodal points, where ASIN would fail. PostgreSQL's LEAST
+    # ignores NULLs, so a structure without coordinates is kept NULL explicitly.
+    distance = Value(2 * EARTH_RADIUS_KM, output_field=FloatField()) * ASin(
+        Least(Sqrt(a), Value(1.0, output_field=FloatField()))
+    )
+    no_point = Q(**{f"{lat_field}__isnull": True}) | Q(**{f"{lon_field}__isnull": True})
+    return Case(
+        When(no_point, then=Value(None, output_field=FloatField())), default=distance, output_field=FloatField()
+    )
