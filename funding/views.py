@@ -160,6 +160,8 @@ def results(request):
         "results_url": profile_url("funding:results", query),
         "summary": answers_summary(query, 0, form),
         "query": query,
+        # The profile carried to the referral form of a chosen offer (slugs and the commune, no personal data).
+        "referral_query": urlencode(query),
         "send_form": SendResultsForm(),
     }
     if rubric in RUBRICS:

@@ -26,41 +26,110 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 HEADER = [
-    "structure_siret", "structure_name", "structure_roles", "structure_legal_form",
-    "structure_commune", "structure_network", "structure_website", "structure_email",
-    "structure_phone", "structure_address", "structure_latitude", "structure_longitude",
-    "offer_ref", "offer_title", "offer_type", "offer_description", "stages", "needs",
-    "support_level", "coverage", "eligible_legal_forms", "instrument", "amount_min",
-    "amount_max", "opens_on", "closes_on", "fee", "modes", "offer_url", "offer_email",
+    "structure_siret",
+    "structure_name",
+    "structure_roles",
+    "structure_legal_form",
+    "structure_commune",
+    "structure_network",
+    "structure_website",
+    "structure_email",
+    "structure_phone",
+    "structure_address",
+    "structure_latitude",
+    "structure_longitude",
+    "offer_ref",
+    "offer_title",
+    "offer_type",
+    "offer_description",
+    "stages",
+    "needs",
+    "support_level",
+    "coverage",
+    "eligible_legal_forms",
+    "instrument",
+    "amount_min",
+    "amount_max",
+    "opens_on",
+    "closes_on",
+    "fee",
+    "modes",
+    "offer_url",
+    "offer_email",
 ]
 STRUCTURE_FIELDS = [h for h in HEADER if h.startswith("structure_")]
 
 ROLES = ["support", "financer", "third_place"]
 LEGAL_FORMS = [
-    "association", "scop", "scic", "cae", "cooperative", "mutuelle", "fondation",
-    "societe-ess", "collectif-non-constitue", "collectivite", "entreprise",
+    "association",
+    "scop",
+    "scic",
+    "cae",
+    "cooperative",
+    "mutuelle",
+    "fondation",
+    "societe-ess",
+    "collectif-non-constitue",
+    "collectivite",
+    "entreprise",
 ]
 NETWORKS = [
-    "cress", "france-active", "urscop", "bge", "dla", "cigales", "france-tiers-lieux",
-    "adie", "initiative-france", "reseau-des-ptce", "cooperer-pour-entreprendre",
-    "incubateur-ess", "avise", "mouvement-associatif", "universite",
+    "cress",
+    "france-active",
+    "urscop",
+    "bge",
+    "dla",
+    "cigales",
+    "france-tiers-lieux",
+    "adie",
+    "initiative-france",
+    "reseau-des-ptce",
+    "cooperer-pour-entreprendre",
+    "incubateur-ess",
+    "avise",
+    "mouvement-associatif",
+    "universite",
 ]
 OFFER_TYPES = ["accompagnement", "financement", "lieu", "formation", "information", "mise-en-reseau"]
 STAGES = [
-    "emergence", "amorcage", "creation", "consolidation", "developpement",
-    "changement-echelle", "reprise-transmission",
+    "emergence",
+    "amorcage",
+    "creation",
+    "consolidation",
+    "developpement",
+    "changement-echelle",
+    "reprise-transmission",
 ]
 NEEDS = [
-    "information-orientation", "definition-projet", "statut-juridique", "modele-economique",
-    "financement", "local-foncier", "recrutement-rh", "gouvernance", "formation",
-    "mise-en-reseau", "cooperation-mutualisation", "commande-publique", "evaluation-impact",
-    "numerique", "communication",
+    "information-orientation",
+    "definition-projet",
+    "statut-juridique",
+    "modele-economique",
+    "financement",
+    "local-foncier",
+    "recrutement-rh",
+    "gouvernance",
+    "formation",
+    "mise-en-reseau",
+    "cooperation-mutualisation",
+    "commande-publique",
+    "evaluation-impact",
+    "numerique",
+    "communication",
 ]
 LEVELS = ["1", "2", "3"]
 INSTRUMENTS = [
-    "subvention", "pret-honneur", "pret-solidaire", "pret-bancaire", "garantie",
-    "fonds-propres", "quasi-fonds-propres", "titres-associatifs", "financement-participatif",
-    "mecenat", "avance-remboursable",
+    "subvention",
+    "pret-honneur",
+    "pret-solidaire",
+    "pret-bancaire",
+    "garantie",
+    "fonds-propres",
+    "quasi-fonds-propres",
+    "titres-associatifs",
+    "financement-participatif",
+    "mecenat",
+    "avance-remboursable",
 ]
 FEES = ["gratuit", "payant", "adhesion"]
 MODES = ["presentiel", "distance"]
@@ -106,9 +175,7 @@ class Cog:
             with open(data_dir / name, encoding="utf-8") as fh:
                 return json.load(fh)
 
-        self.communes = {
-            c["code"]: c for c in load("communes.json") if c.get("type") == "commune-actuelle"
-        }
+        self.communes = {c["code"]: c for c in load("communes.json") if c.get("type") == "commune-actuelle"}
         self.epcis = {e["code"]: e for e in load("epci.json")}
         self.departements = {d["code"]: d for d in load("departements.json")}
         self.regions = {r["code"]: r for r in load("regions.json")}
@@ -151,8 +218,7 @@ class Cog:
         if table is None:
             return f"coverage code {cov!r}: unknown kind {kind!r} (COM, EPCI, DEP, REG, FR)"
         if code not in table:
-            what = {"COM": "current commune", "EPCI": "EPCI SIREN", "DEP": "département",
-                    "REG": "région"}[kind]
+            what = {"COM": "current commune", "EPCI": "EPCI SIREN", "DEP": "département", "REG": "région"}[kind]
             return f"coverage code {cov!r}: {code!r} is not a known {what} in the COG"
         return None
 
@@ -169,12 +235,17 @@ def parse_date(value: str) -> dt.date | None:
 def main(argv: list[str] | None = None) -> int:
     project_root = Path(__file__).resolve().parent.parent
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("cog_dir", nargs="?", default="/tmp/cog/package/data",
-                        help="COG data directory (default: %(default)s)")
-    parser.add_argument("--csv", default=str(project_root / "fixtures/demo/directory.csv"),
-                        help="CSV file to check (default: %(default)s)")
-    parser.add_argument("--today", default=dt.date.today().isoformat(),
-                        help="reference date for calls for projects (default: today)")
+    parser.add_argument(
+        "cog_dir", nargs="?", default="/tmp/cog/package/data", help="COG data directory (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--csv",
+        default=str(project_root / "fixtures/demo/directory.csv"),
+        help="CSV file to check (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--today", default=dt.date.today().isoformat(), help="reference date for calls for projects (default: today)"
+    )
     args = parser.parse_args(argv)
 
     cog = Cog(Path(args.cog_dir))
@@ -203,16 +274,30 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     header = rows[0]
     if header != HEADER:
-        problems.append(f"line 1: header differs from the expected one.\n  got:      {header}\n"
-                        f"  expected: {HEADER}")
+        problems.append(f"line 1: header differs from the expected one.\n  got:      {header}\n  expected: {HEADER}")
 
-    structures: dict[tuple, dict] = {}          # key -> structure_* values
+    structures: dict[tuple, dict] = {}  # key -> structure_* values
     structure_first_line: dict[tuple, int] = {}
     refs_by_structure: dict[tuple, set] = defaultdict(set)
     offers = 0
-    counts = {k: Counter() for k in
-              ("stage", "need", "type", "level", "instrument", "fee", "mode", "legal_form",
-               "role", "network", "coverage_kind", "offer_region", "call_status")}
+    counts = {
+        k: Counter()
+        for k in (
+            "stage",
+            "need",
+            "type",
+            "level",
+            "instrument",
+            "fee",
+            "mode",
+            "legal_form",
+            "role",
+            "network",
+            "coverage_kind",
+            "offer_region",
+            "call_status",
+        )
+    }
     local_offers_by_dep: Counter = Counter()
 
     for line_no, values in enumerate(rows[1:], start=2):
@@ -222,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
         if len(values) != len(HEADER):
             problem(line_no, f"{len(values)} fields instead of {len(HEADER)}")
             continue
-        row = dict(zip(HEADER, values))
+        row = dict(zip(HEADER, values, strict=True))
         for k, v in row.items():
             if v != v.strip():
                 problem(line_no, f"{k}: leading or trailing whitespace")
@@ -245,8 +330,11 @@ def main(argv: list[str] | None = None) -> int:
         else:
             for k in STRUCTURE_FIELDS:
                 if structures[key][k] != svals[k]:
-                    problem(line_no, f"structure {name!r}: {k} is {svals[k]!r} here but "
-                                     f"{structures[key][k]!r} on line {structure_first_line[key]}")
+                    problem(
+                        line_no,
+                        f"structure {name!r}: {k} is {svals[k]!r} here but "
+                        f"{structures[key][k]!r} on line {structure_first_line[key]}",
+                    )
 
         if new_structure:
             roles = split_list(row["structure_roles"])
@@ -265,20 +353,21 @@ def main(argv: list[str] | None = None) -> int:
             if not INSEE_RE.match(commune):
                 problem(line_no, f"structure_commune {commune!r} is not a 5-character INSEE code")
             elif commune not in cog.communes:
-                problem(line_no, f"structure_commune {commune!r} is not a current commune "
-                                 "(postal code? former commune? Paris/Lyon/Marseille arrondissement?)")
+                problem(
+                    line_no,
+                    f"structure_commune {commune!r} is not a current commune "
+                    "(postal code? former commune? Paris/Lyon/Marseille arrondissement?)",
+                )
             net = row["structure_network"]
             if net and net not in NETWORKS:
                 problem(line_no, f"structure_network: unknown network {net!r}")
             counts["network"][net or "(none)"] += 1
             web = row["structure_website"]
             if web and not re.match(rf"^https://{re.escape(FICTITIOUS_DOMAIN)}(/|$)", web):
-                problem(line_no, f"structure_website {web!r} is not a fictitious "
-                                 f"https://{FICTITIOUS_DOMAIN}/... URL")
+                problem(line_no, f"structure_website {web!r} is not a fictitious https://{FICTITIOUS_DOMAIN}/... URL")
             mail = row["structure_email"]
             if mail and (not EMAIL_RE.match(mail) or not mail.endswith("@" + FICTITIOUS_DOMAIN)):
-                problem(line_no, f"structure_email {mail!r} is not a fictitious "
-                                 f"@{FICTITIOUS_DOMAIN} address")
+                problem(line_no, f"structure_email {mail!r} is not a fictitious @{FICTITIOUS_DOMAIN} address")
             phone = row["structure_phone"]
             if phone:
                 if not PHONE_RE.match(phone):
@@ -301,8 +390,11 @@ def main(argv: list[str] | None = None) -> int:
                         problem(line_no, f"latitude/longitude {lat}/{lon} outside metropolitan France")
                     c = cog.communes.get(commune)
                     if c and c.get("zone") not in (None, "metro"):
-                        problem(line_no, f"commune {commune} is overseas but the coordinates "
-                                         "are checked against the metropolitan box")
+                        problem(
+                            line_no,
+                            f"commune {commune} is overseas but the coordinates "
+                            "are checked against the metropolitan box",
+                        )
 
         # ---- offer -----------------------------------------------------
         ref = row["offer_ref"]
@@ -376,8 +468,9 @@ def main(argv: list[str] | None = None) -> int:
             if instrument not in INSTRUMENTS:
                 problem(line_no, f"instrument: unknown instrument {instrument!r}")
             if otype != "financement":
-                problem(line_no, f"instrument {instrument!r} given for a {otype!r} offer "
-                                 "(only financement offers have one)")
+                problem(
+                    line_no, f"instrument {instrument!r} given for a {otype!r} offer (only financement offers have one)"
+                )
             counts["instrument"][instrument] += 1
         elif otype == "financement":
             warn(line_no, "financement offer without instrument")
@@ -442,8 +535,10 @@ def main(argv: list[str] | None = None) -> int:
         communes_by_name[s["structure_name"].casefold()].add(s["structure_commune"])
     for nm, coms in sorted(communes_by_name.items()):
         if len(coms) > 1:
-            warnings.append(f"structure name {nm!r} appears in several communes "
-                            f"({', '.join(sorted(coms))}): one structure or several?")
+            warnings.append(
+                f"structure name {nm!r} appears in several communes "
+                f"({', '.join(sorted(coms))}): one structure or several?"
+            )
 
     structures_by_region = Counter()
     structures_by_dep = Counter()
@@ -483,8 +578,7 @@ def main(argv: list[str] | None = None) -> int:
     show("offers per fee", counts["fee"])
     show("offers per mode", counts["mode"], MODES)
     show("coverage codes per kind", counts["coverage_kind"], ["COM", "EPCI", "DEP", "REG", "FR"])
-    show(f"calls for projects (reference date {today})", counts["call_status"],
-         ["open", "not yet open", "closed"])
+    show(f"calls for projects (reference date {today})", counts["call_status"], ["open", "not yet open", "closed"])
     show("structures per legal form", counts["legal_form"])
     show("structures per role", counts["role"], ROLES)
     show("structures per network", counts["network"])
@@ -492,16 +586,17 @@ def main(argv: list[str] | None = None) -> int:
     # Régions with at least one regional or local offer (structures that only serve
     # FR, e.g. national networks in Paris, do not bring their région in).
     regions_seen = sorted(r for r in counts["offer_region"] if r in cog.regions)
-    print("\nlocal offers (commune, EPCI or département coverage) per département "
-          "of the régions served:")
+    print("\nlocal offers (commune, EPCI or département coverage) per département of the régions served:")
     for reg in regions_seen:
         deps = sorted(d for d, v in cog.departements.items() if v["region"] == reg)
         print(f"  {region_name(reg)}")
         for d in deps:
             n = local_offers_by_dep.get(d, 0)
             flag = "   <- no local offer" if n == 0 else ("   <- thin" if n <= 2 else "")
-            print(f"    {d} {cog.departements[d]['nom']:<28} structures {structures_by_dep.get(d, 0):>2}"
-                  f"  local offers {n:>3}{flag}")
+            print(
+                f"    {d} {cog.departements[d]['nom']:<28} structures {structures_by_dep.get(d, 0):>2}"
+                f"  local offers {n:>3}{flag}"
+            )
 
     unused = {
         "stages": [s for s in STAGES if not counts["stage"][s]],
