@@ -1,5 +1,6 @@
 """The directory's search page (server time through the Django test client, the real view and template)."""
 
+import os
 import random
 
 from django.test import Client
@@ -7,6 +8,8 @@ from django.urls import reverse
 
 from benchmarks.common import measure
 from directory.models import Offer, Territory
+
+RUNS = int(os.environ.get("BENCH_SEARCH_RUNS", "20"))
 
 
 def run(report):
@@ -37,7 +40,7 @@ def run(report):
         },
     }
     for name, params in scenarios.items():
-        measure(report, "search", f"GET /directory/ {name}", lambda i, p=params: _get(client, url, p(i)), runs=40)
+        measure(report, "search", f"GET /directory/ {name}", lambda i, p=params: _get(client, url, p(i)), runs=RUNS)
 
 
 def _get(client, url, params):

@@ -82,13 +82,9 @@
     this.listbox.id = base + "-listbox";
     this.listbox.className = "ta-listbox";
     this.listbox.setAttribute("role", "listbox");
-    var label = input.labels && input.labels.length ? input.labels[0] : null;
-    if (label) {
-      if (!label.id) label.id = base + "-label";
-      this.listbox.setAttribute("aria-labelledby", label.id);
-    } else {
-      this.listbox.setAttribute("aria-label", t("Suggestions de territoires"));
-    }
+    // Not labelled by the field's own label: a page (or a test) looking the field up by its label must find the
+    // input alone.
+    this.listbox.setAttribute("aria-label", t("Suggestions"));
     this.listbox.hidden = true;
     wrapper.appendChild(this.listbox);
 
