@@ -9,13 +9,7 @@ def demo(request):
 
 
 def roles(request):
-    """What the navigation offers the signed-in person: each role answered lazily (no query unless shown)."""
-    from funding.referrals.selectors import can_prescribe
-    from portal.scopes import is_curator, member_structures
+    """What the navigation offers the signed-in person (one query, made only if a template asks)."""
+    from portal.scopes import navigation_roles
 
-    user = request.user
-    return {
-        "nav_is_curator": SimpleLazyObject(lambda: is_curator(user)),
-        "nav_can_refer": SimpleLazyObject(lambda: can_prescribe(user) or is_curator(user)),
-        "nav_is_editor": SimpleLazyObject(lambda: member_structures(user).exists()),
-    }
+    return {"nav_roles": SimpleLazyObject(lambda: navigation_roles(request.user))}

@@ -4,7 +4,7 @@ A user may hold several roles at once; a scope is the union of what each role gr
 users without a role get empty querysets, never everything.
 """
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from directory.models import Offer, Structure, Territory, TerritoryLink
 from portal.models import MembershipStatus
@@ -81,3 +81,27 @@ def member_structures(user) -> QuerySet[Structure]:
     if not _is_authenticated(user):
         return Structure.objects.none()
     return Structure.objects.filter(memberships__user=user, memberships__status=MembershipStatus.ACTIVE).distinct()
+
+
+def navigation_roles(user) -> dict[str, bool]:
+    """The roles the navigation shows links for, in one query: curator, referrer, structure editor."""
+    from portal.models import Agent, Curator, StructureMembership, User
+
+    if not _is_authenticated(user):
+        return {"curator": False, "referrer": False, "editor": False}
+    row = (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            curates=Exists(Territory.objects.filter(curators__user=OuterRef("pk"))),
+            is_curator_row=Exists(Curator.objects.filter(user=OuterRef("pk"))),
+            is_agent=Exists(Agent.objects.filter(user=OuterRef("pk"))),
+            is_editor=Exists(StructureMembership.objects.active().filter(user=OuterRef("pk"))),
+        )
+        .values("curates", "is_curator_row", "is_agent", "is_editor")
+        .first()
+    ) or {}
+    curator = user.is_superuser or bool(row.get("curates"))
+    editor = bool(row.get("is_editor"))
+    # The same people as funding.referrals.selectors.can_prescribe: agents, curators and structure editors.
+    referrer = user.is_superuser or bool(row.get("is_agent") or row.get("is_curator_row") or editor)
+    return {"curator": curator, "referrer": referrer, "editor": editor}
