@@ -2,7 +2,7 @@ import random
 import time
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from directory.management.progress import ProgressPrinter
@@ -135,6 +135,11 @@ class Command(BaseCommand):
         )
         insert_many(Offer.stages.through._meta.db_table, ["offer_id", "stage_id"], offer_stages, progress, "Étapes")
         insert_many(Offer.needs.through._meta.db_table, ["offer_id", "need_id"], offer_needs, progress, "Besoins")
+        if connection.vendor == "postgresql":
+            # Tens of thousands of rows arrived at once: give the planner their statistics now rather than when
+            # autovacuum comes by (without them it nests loops over every offer and a search takes seconds).
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         self.stdout.write(
             self.style.SUCCESS(
                 f"{structures} structures et {offers} offres générées en {time.monotonic() - started:.1f} s."
