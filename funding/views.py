@@ -10,9 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from funding import selectors, services, throttle
+from funding import selectors, services
 from funding.forms import FIELD_NAMES, STEPS, ProfileForm, SendResultsForm
 from funding.grouping import RUBRICS, group_matches
+from portal.throttle import Throttle, client_ip
 
 RUBRIC_PREVIEW = 10
 RUBRIC_PAGE = 25
@@ -20,6 +21,8 @@ RUBRIC_PAGE = 25
 SENDS_PER_CLIENT = 5
 SENDS_PER_RECIPIENT = 3
 SEND_WINDOW = 3600
+RESULTS_LINK_CLIENTS = Throttle("results-link-client", limit=SENDS_PER_CLIENT, window=SEND_WINDOW)
+RESULTS_LINK_RECIPIENTS = Throttle("results-link-recipient", limit=SENDS_PER_RECIPIENT, window=SEND_WINDOW)
 
 
 def profile_query(data) -> list[tuple[str, str]]:
@@ -202,11 +205,7 @@ def send_results(request):
         messages.success(request, _("Le lien de vos résultats vous a été envoyé."))
         return redirect(results_url)
     email = form.cleaned_data["email"]
-    client = request.META.get("REMOTE_ADDR", "")
-    if not (
-        throttle.allow("results-link-client", client, limit=SENDS_PER_CLIENT, window=SEND_WINDOW)
-        and throttle.allow("results-link-recipient", email.lower(), limit=SENDS_PER_RECIPIENT, window=SEND_WINDOW)
-    ):
+    if not (RESULTS_LINK_CLIENTS.allow(client_ip(request)) and RESULTS_LINK_RECIPIENTS.allow(email.lower())):
         context["throttled"] = True
         return render(request, "funding/send_results.html", context, status=429)
     services.results_link_send(email=email, results_url=request.build_absolute_uri(results_url))

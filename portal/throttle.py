@@ -36,6 +36,10 @@ class Throttle:
             cache.set(key, 1, self.window)
             return 1
 
+    def allow(self, *parts: str) -> bool:
+        """Count one more hit; False once past the limit."""
+        return self.hit(*parts) <= self.limit
+
     def reset(self, *parts: str) -> None:
         cache.delete(_key(self.scope, *parts))
 

@@ -5,7 +5,6 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 from directory.models import Offer, Territory
 from portal.magic_links import InvalidLink, read_token
 from portal.scopes import curated_regions
+from portal.throttle import Throttle, client_ip
 
 from . import emails, selectors, services
 from .forms import CloseForm, DeclineForm, ReferralForm, SatisfactionForm, SelfReferralForm
@@ -29,6 +29,7 @@ ANSWER_LINK_AGE = services.datetime.timedelta(days=120)
 CONFIRM_LINK_AGE = services.datetime.timedelta(days=2)
 SATISFACTION_LINK_AGE = services.datetime.timedelta(days=60)
 SELF_SEND_LIMIT = 5  # per client address and hour
+SELF_SENDS = Throttle("referral-self-send", limit=SELF_SEND_LIMIT, window=3600)
 PAGE_SIZE = 20
 
 
@@ -133,13 +134,7 @@ def referral_self_send(request):
 
 
 def _within_rate_limit(request) -> bool:
-    key = f"referrals:self-send:{request.META.get('REMOTE_ADDR', '')}"
-    cache.add(key, 0, timeout=3600)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        count = 1
-    return count <= SELF_SEND_LIMIT
+    return SELF_SENDS.allow(client_ip(request))
 
 
 @require_http_methods(["GET", "POST"])
