@@ -39,6 +39,7 @@ def search(request):
         "page": page,
         "territory": filterset.form.cleaned_data.get("territory") if valid else None,
         "current_sort": filterset.current_sort if valid else None,
+        "point": filterset.point if valid else None,
         "is_filtered": valid and filterset.is_active,
         "today": timezone.localdate(),
     }

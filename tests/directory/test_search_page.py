@@ -108,3 +108,12 @@ def test_query_count_does_not_depend_on_the_page_size(client, django_assert_num_
     with django_assert_num_queries(14):
         response = client.get(URL, {"territory": "COM-23077", "stage": "creation"})
     assert len(result_titles(response)) == size
+
+
+def test_distance_sort_is_offered_only_with_a_point_and_keeps_it(client):
+    without = client.get(reverse("directory:search")).content.decode()
+    assert 'value="distance"' not in without
+    with_point = client.get(reverse("directory:search"), {"sort": "distance", "lat": "46.32", "lon": "-0.46"})
+    html = with_point.content.decode()
+    assert 'value="distance" selected' in html
+    assert 'name="lat" value="46.320000"' in html and 'name="lon" value="-0.460000"' in html
