@@ -170,7 +170,7 @@ def results(request):
     if rubric in RUBRICS:
         [chosen] = [r for r in group_matches(matches) if r.slug == rubric]
         page = Paginator(chosen.matches, RUBRIC_PAGE).get_page(request.GET.get("page"))
-        context.update(rubric=chosen, page=page, page_query=urlencode([*query, ("rubrique", rubric)]))
+        context.update(rubric=chosen, page=page)
         return render(request, "funding/results_rubric.html", context)
     next_stage, next_matches = selectors.next_stage_matches(profile, today=today)
     rubrics = group_matches(matches, limit=RUBRIC_PREVIEW)
