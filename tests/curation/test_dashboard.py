@@ -43,3 +43,14 @@ def test_dashboard_lists_everything_pending_in_a_bounded_number_of_queries(clien
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = client.get(reverse("curation:dashboard"))
     assert "page_propositions=2" in response.content.decode()
+
+
+def test_every_section_is_in_the_page_body_not_in_its_title(client):
+    """The duplicates and update-request sections once sat inside <title>, where a browser shows nothing."""
+    client.force_login(make_curator("REG-75"))
+    content = client.get(reverse("curation:dashboard")).content.decode()
+    title = content.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "<section" not in title and "Doublons probables" not in title
+    body = content.split("<main", 1)[1]
+    for heading in ("Doublons probables", "Demandes de mise à jour envoyées", "Fiches à vérifier"):
+        assert heading in body, heading
