@@ -82,3 +82,60 @@ def run_update_campaigns() -> dict:
 
     started = [campaign_run(campaign=campaign) for campaign in campaigns_due()]
     return {"requests": sum(len(requests) for requests in started), "reminders": reminders_queue()}
+
+
+@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def check_links(
+    self, structure_ids: list[int] = (), offer_ids: list[int] = (), checked_before: str | None = None
+) -> dict:
+    """Check the websites of the structures and the pages of the offers given by id, and record the results.
+
+    Idempotent: an entry whose current URL was checked at or after `checked_before` (ISO 8601, the moment the
+    check was asked for) is skipped, so a task delivered twice counts one failure, not two.
+    """
+    import datetime
+
+    from directory.models import Offer, Structure
+    from directory.services.link_check import link_checks_run, owners_due
+
+    since = datetime.datetime.fromisoformat(checked_before) if checked_before else timezone.now()
+    owners = owners_due(
+        checked_before=since,
+        structures=Structure.objects.filter(pk__in=list(structure_ids)),
+        offers=Offer.objects.filter(pk__in=list(offer_ids)),
+    )
+    return link_checks_run(owners=owners, checked_before=since).as_dict()
+
+
+@shared_task
+def check_due_links() -> dict:
+    """Beat task (weekly): queue checks of the published entries whose check is older than LINK_CHECK_MAX_AGE_DAYS.
+
+    In chunks of LINK_CHECK_CHUNK_SIZE entries (one task each, well within the task time limit); the entries
+    sharing a URL go in the same chunk, so that URL is asked once.
+    """
+    import datetime
+
+    from django.conf import settings
+
+    from directory.services.link_check import owners_due
+
+    cutoff = timezone.now() - datetime.timedelta(days=settings.LINK_CHECK_MAX_AGE_DAYS)
+    by_url = {}
+    for owner in owners_due(checked_before=cutoff):
+        by_url.setdefault(owner.url, []).append(owner)
+    chunks, chunk = [], []
+    for owners in by_url.values():
+        if chunk and len(chunk) + len(owners) > settings.LINK_CHECK_CHUNK_SIZE:
+            chunks.append(chunk)
+            chunk = []
+        chunk += owners
+    if chunk:
+        chunks.append(chunk)
+    for chunk in chunks:
+        check_links.delay(
+            structure_ids=[o.pk for o in chunk if o.kind == "structure"],
+            offer_ids=[o.pk for o in chunk if o.kind == "offer"],
+            checked_before=cutoff.isoformat(),
+        )
+    return {"entries": sum(len(chunk) for chunk in chunks), "chunks": len(chunks)}

@@ -11,6 +11,7 @@ from .curation import (
     UpdateOutcome,
     UpdateRequest,
 )
+from .links import BROKEN_AFTER, LinkCheck, LinkOutcome
 from .structure import STALE_AFTER, Offer, Permanence, Structure
 from .territory import (
     KIND_NARROWNESS,
@@ -33,6 +34,7 @@ from .vocabulary import (
 )
 
 __all__ = [
+    "BROKEN_AFTER",
     "KIND_NARROWNESS",
     "DuplicateDismissal",
     "EditReview",
@@ -45,6 +47,8 @@ __all__ = [
     "Fee",
     "Instrument",
     "LegalForm",
+    "LinkCheck",
+    "LinkOutcome",
     "Mode",
     "Network",
     "Offer",

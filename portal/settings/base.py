@@ -147,12 +147,30 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 # Absolute links in e-mails sent by tasks (no request there).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# Link checks of websites and offer pages (directory/services/link_check.py), run by the weekly beat task, a
+# curator's « re-vérifier » or `manage.py check_links`; never while a page is served. Timeout per request (s),
+# requests at once overall and per host (politeness), and how old a check must be for the weekly run to redo it
+# (6 days: everything the previous week's run checked, whenever it finished).
+LINK_CHECK_TIMEOUT = float(os.environ.get("LINK_CHECK_TIMEOUT", "10"))
+LINK_CHECK_CONCURRENCY = int(os.environ.get("LINK_CHECK_CONCURRENCY", "8"))
+LINK_CHECK_PER_HOST = int(os.environ.get("LINK_CHECK_PER_HOST", "2"))
+LINK_CHECK_MAX_REDIRECTS = 5
+LINK_CHECK_MAX_AGE_DAYS = int(os.environ.get("LINK_CHECK_MAX_AGE_DAYS", "6"))
+LINK_CHECK_CHUNK_SIZE = int(os.environ.get("LINK_CHECK_CHUNK_SIZE", "100"))  # entries per task
+LINK_CHECK_USER_AGENT = f"GuichetESS-LinkChecker/1.0 (+{SITE_URL})"
+# URLs come from editors and the public form: private and loopback addresses are refused unless allowed here.
+LINK_CHECK_ALLOW_PRIVATE_ADDRESSES = env_bool("LINK_CHECK_ALLOW_PRIVATE_ADDRESSES", False)
 # Referrals: the outbox flush re-queues e-mails left pending (broker down); the daily run sends reminders,
 # expires unanswered lines, sends satisfaction surveys and purges personal data.
 CELERY_IMPORTS = ["funding.referrals.tasks"]
 CELERY_BEAT_SCHEDULE = {
     # Each campaign's own period is data (UpdateCampaign.period_days): the daily tick starts those that are due.
     "update-campaigns": {"task": "directory.tasks.run_update_campaigns", "schedule": crontab(hour=7, minute=0)},
+    # Weekly, at night: websites and offer pages of published entries (Monday 03:00, Europe/Paris).
+    "link-check-weekly": {
+        "task": "directory.tasks.check_due_links",
+        "schedule": crontab(day_of_week="mon", hour=3, minute=0),
+    },
     "referrals-flush-outbox": {"task": "funding.referrals.tasks.flush_outbox", "schedule": 300.0},
     "referrals-daily": {"task": "funding.referrals.tasks.referral_daily", "schedule": crontab(hour=6, minute=15)},
 }
