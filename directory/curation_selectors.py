@@ -4,9 +4,9 @@ from dataclasses import dataclass
 
 from django.core.paginator import Paginator
 
-from directory.models import EditReview, ImportBatch, ImportStatus, Submission, Territory, UpdateRequest
+from directory.models import EditReview, ImportBatch, ImportStatus, LinkCheck, Submission, Territory, UpdateRequest
 from directory.services.curation import display_value
-from portal.scopes import curated_regions, curated_structures
+from portal.scopes import curated_offers, curated_regions, curated_structures
 
 HISTORY_PAGE_SIZE = 20
 SKIPPED_HISTORY_FIELDS = {"id", "created_at", "updated_at"}
@@ -56,6 +56,18 @@ def update_requests(user):
         .select_related("structure", "campaign")
         .order_by("-created_at", "-pk")
     )
+
+
+def link_checks(user):
+    """Link checks of the structures and offers the user curates: every link action looks its object up here."""
+    return LinkCheck.objects.of_entries(curated_structures(user), curated_offers(user))
+
+
+def broken_links(user, *, ignored: bool = False):
+    """Broken links of the user's published entries (ignored ones, or the others), the longest broken first."""
+    checks = link_checks(user).broken().of_published_entries()
+    checks = checks.ignored() if ignored else checks.not_ignored()
+    return checks.select_related("structure", "offer__structure", "ignored_by").order_by("failing_since", "pk")
 
 
 def visible_imports(user):

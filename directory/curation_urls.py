@@ -3,6 +3,7 @@ from django.urls import path
 from directory.views import (
     curation_editor,
     curation_imports,
+    curation_link_checks,
     curation_links,
     curation_public,
     curation_staff,
@@ -18,6 +19,7 @@ urlpatterns = [
     path("propositions/<int:pk>/", curation_staff.submission_detail, name="submission_detail"),
     path("propositions/<int:pk>/decision/", curation_staff.submission_decide, name="submission_decide"),
     path("modifications/<int:pk>/decision/", curation_staff.edit_review_decide, name="edit_review_decide"),
+    path("liens/<int:pk>/action/", curation_link_checks.link_check_action, name="link_check_action"),
     path("<str:kind>/<int:pk>/action/", curation_staff.entry_action, name="entry_action"),
     path("<str:kind>/<int:pk>/historique/", curation_staff.history, name="history"),
     path("<str:kind>/<int:pk>/historique/retour/", curation_staff.revert, name="revert"),

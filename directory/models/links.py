@@ -9,6 +9,8 @@ Curators' decisions (ignore, stop ignoring) are saved with a reason into the row
 themselves are written with bulk updates, which leave no history rows (a weekly status is not a decision).
 """
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -115,6 +117,11 @@ class LinkCheck(models.Model):
     @property
     def entry(self):
         return self.offer or self.structure
+
+    @property
+    def is_web_url(self) -> bool:
+        """True for an http(s) address, the only kind a page may offer as a link."""
+        return urlsplit(self.url).scheme in ("http", "https")
 
     @property
     def is_failing(self) -> bool:

@@ -67,6 +67,8 @@ def dashboard(request):
         "update_requests": page(selectors.update_requests(request.user), "page_demandes"),
         "imports": page(selectors.imports_to_confirm(request.user), "page_imports"),
         "duplicates": page(suspected_duplicates(curated_structures(request.user)), "page_doublons"),
+        "broken_links": page(selectors.broken_links(request.user), "page_liens"),
+        "ignored_links": page(selectors.broken_links(request.user, ignored=True), "page_liens_ignores"),
         "decision_form": DecisionForm(),
     }
     return render(request, "curation/dashboard.html", context)

@@ -5,9 +5,18 @@ import io
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
-from directory.models import EditReview, ImportBatch, Permanence, PublicationStatus, ReviewStatus, Submission
+from directory.models import (
+    EditReview,
+    ImportBatch,
+    LinkCheck,
+    Permanence,
+    PublicationStatus,
+    ReviewStatus,
+    Submission,
+)
 from directory.services.curation import submission_create
 from tests.factories import OfferFactory, StructureFactory, UserFactory, commune, make_agent, make_curator, make_editor
 
@@ -19,7 +28,9 @@ SECRETS = ["Cible secrète", "Offre secrète", "Proposition secrète"]
 @pytest.fixture
 def target(django_capture_on_commit_callbacks):
     """Objects of the Nouvelle-Aquitaine région (REG-75), seen by nobody below."""
-    structure = StructureFactory(name="Cible secrète", commune=commune("23077"), siret="73282932000074")
+    structure = StructureFactory(
+        name="Cible secrète", commune=commune("23077"), siret="73282932000074", website="https://cible.example/"
+    )
     offer = OfferFactory(structure=structure, title="Offre secrète")
     place = StructureFactory(name="Tiers-lieu de la cible", commune=commune("23077"), role_third_place=True)
     permanence = Permanence.objects.create(place=place, host=structure, schedule="le mardi")
@@ -34,6 +45,14 @@ def target(django_capture_on_commit_callbacks):
         uploaded_by=make_curator("REG-75"), file_name="Cible secrète.csv", content="", status="preview"
     )
     review = EditReview.objects.create(structure=structure, changes=[{"label": "nom", "old": "a", "new": "b"}])
+    link = LinkCheck.objects.create(
+        structure=structure,
+        url=structure.website,
+        outcome="http_status",
+        status_code=404,
+        checked_at=timezone.now(),
+        consecutive_failures=2,
+    )
     # Something each outsider legitimately owns, so their pages are not empty by construction.
     own = StructureFactory(name="Structure normande", commune=commune("14118"))
     return {
@@ -43,6 +62,7 @@ def target(django_capture_on_commit_callbacks):
         "submission": submission,
         "review": review,
         "batch": batch,
+        "link": link,
         "own": own,
     }
 
@@ -91,6 +111,8 @@ def _detail_requests(t):
         ("get", reverse("curation:merge", args=[s.pk, t["own"].pk]), None),
         ("post", reverse("curation:merge", args=[s.pk, p.place.pk]), {"keep": p.place.pk, "reason": "x"}),
         ("post", reverse("curation:import_decide", args=[t["batch"].pk]), {"action": "cancel"}),
+        ("post", reverse("curation:link_check_action", args=[t["link"].pk]), {"action": "ignore", "reason": "x"}),
+        ("post", reverse("curation:link_check_action", args=[t["link"].pk]), {"action": "recheck"}),
         ("get", reverse("curation:structure_edit", args=[s.pk]), None),
         ("post", reverse("curation:structure_edit", args=[s.pk]), {"name": "Piratée"}),
         ("get", reverse("curation:offer_edit", args=[o.pk]), None),
@@ -158,6 +180,8 @@ def test_every_detail_and_action_of_another_scope_is_refused(client, target, rol
     assert Submission.objects.get(pk=target["submission"].pk).status == ReviewStatus.PENDING
     assert EditReview.objects.get(pk=target["review"].pk).status == ReviewStatus.PENDING
     assert ImportBatch.objects.get(pk=target["batch"].pk).status == "preview"
+    link = LinkCheck.objects.get(pk=target["link"].pk)
+    assert link.ignored_at is None and link.checked_at == target["link"].checked_at
 
 
 @pytest.mark.parametrize("role", ROLE_NAMES)
@@ -193,6 +217,7 @@ def test_the_curator_of_the_region_does_see_and_act(client, target):
     assert [r["text"] for r in autocomplete["results"]] == ["Cible secrète"]
     dashboard = client.get(reverse("curation:dashboard")).content.decode()
     assert "Proposition secrète" in dashboard and "Cible secrète" in dashboard
+    assert "https://cible.example/" in dashboard  # its broken link
     assert client.get(reverse("curation:history", args=["structure", target["structure"].pk])).status_code == 200
     assert "Offre secrète" in client.get(reverse("curation:export"), {"format": "csv"}).content.decode()
     assert "Offre secrète" in _readable(client.get(reverse("curation:export"), {"format": "xlsx"}))
