@@ -6,6 +6,7 @@ from directory.views import (
     curation_link_checks,
     curation_links,
     curation_public,
+    curation_quality,
     curation_staff,
     curation_white_zones,
 )
@@ -34,4 +35,6 @@ urlpatterns = [
     path("mes-structures/", curation_editor.my_structures, name="my_structures"),
     path("mes-structures/<int:pk>/modifier/", curation_editor.structure_edit, name="structure_edit"),
     path("mes-offres/<int:pk>/modifier/", curation_editor.offer_edit, name="offer_edit"),
+    path("mes-fiches/<str:kind>/<int:pk>/confirmer/", curation_editor.entry_confirm, name="entry_confirm"),
+    path("qualite/", curation_quality.quality, name="quality"),
 ]

@@ -113,6 +113,8 @@ def _detail_requests(t):
         ("post", reverse("curation:import_decide", args=[t["batch"].pk]), {"action": "cancel"}),
         ("post", reverse("curation:link_check_action", args=[t["link"].pk]), {"action": "ignore", "reason": "x"}),
         ("post", reverse("curation:link_check_action", args=[t["link"].pk]), {"action": "recheck"}),
+        ("post", reverse("curation:entry_confirm", args=["structure", s.pk]), None),
+        ("post", reverse("curation:entry_confirm", args=["offre", o.pk]), None),
         ("get", reverse("curation:structure_edit", args=[s.pk]), None),
         ("post", reverse("curation:structure_edit", args=[s.pk]), {"name": "Piratée"}),
         ("get", reverse("curation:offer_edit", args=[o.pk]), None),
@@ -135,6 +137,9 @@ def _list_requests(t):
         reverse("curation:my_structures"),
         reverse("curation:imports"),
         reverse("curation:white_zones"),
+        reverse("curation:quality"),
+        reverse("curation:quality") + "?type=offre",
+        reverse("curation:quality") + "?departement=DEP-23",
         reverse("curation:export") + "?format=csv",
         reverse("curation:export") + "?format=xlsx",
     ]
@@ -176,6 +181,8 @@ def test_every_detail_and_action_of_another_scope_is_refused(client, target, rol
     structure.refresh_from_db()
     offer.refresh_from_db()
     assert structure.name == "Cible secrète" and structure.status == PublicationStatus.PUBLISHED
+    assert structure.last_verified_at == target["structure"].last_verified_at
+    assert offer.last_verified_at == target["offer"].last_verified_at
     assert offer.title == "Offre secrète" and offer.status == PublicationStatus.PUBLISHED
     assert Submission.objects.get(pk=target["submission"].pk).status == ReviewStatus.PENDING
     assert EditReview.objects.get(pk=target["review"].pk).status == ReviewStatus.PENDING
@@ -218,6 +225,8 @@ def test_the_curator_of_the_region_does_see_and_act(client, target):
     dashboard = client.get(reverse("curation:dashboard")).content.decode()
     assert "Proposition secrète" in dashboard and "Cible secrète" in dashboard
     assert "https://cible.example/" in dashboard  # its broken link
+    assert "Cible secrète" in client.get(reverse("curation:quality")).content.decode()
+    assert "Offre secrète" in client.get(reverse("curation:quality"), {"type": "offre"}).content.decode()
     assert client.get(reverse("curation:history", args=["structure", target["structure"].pk])).status_code == 200
     assert "Offre secrète" in client.get(reverse("curation:export"), {"format": "csv"}).content.decode()
     assert "Offre secrète" in _readable(client.get(reverse("curation:export"), {"format": "xlsx"}))
