@@ -192,3 +192,22 @@ def test_archived_entries_links_are_not_listed_but_published_offers_of_published
     links["offer"].offer.structure.save()
     content = section(client.get(reverse("curation:dashboard")).content.decode())
     assert "Prêt creusois" not in content and "Fabrique creusoise" not in content
+
+
+def test_merging_structures_keeps_each_link_check_with_a_consistent_owner(links):
+    from directory.services.duplicates import structure_merge
+
+    curator = make_curator("REG-75")
+    keep = links["creuse"].structure
+    drop = links["once"].structure
+    offer = OfferFactory(structure=drop, url="https://offre-fusionnee.example/")
+    offer_check = broken(offer)
+    structure_merge(keep=keep, drop=drop, user=curator, reason="Doublon")
+    assert LinkCheck.objects.get(structure=keep) == links["creuse"]  # one website check per structure
+    assert LinkCheck.objects.get(pk=links["once"].pk).structure_id == drop.pk  # left with the archived entry
+    offer_check.refresh_from_db()
+    assert offer_check.offer.structure_id == keep.pk
+    assert set(LinkCheck.objects.broken().not_ignored().of_published_entries().filter(offer__structure=keep)) == {
+        links["offer"],
+        offer_check,
+    }
