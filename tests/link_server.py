@@ -69,6 +69,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer(405 if method == "HEAD" else 200)
         elif path.startswith("/loop/"):
             self._answer(302, f"/loop/{int(path.rsplit('/', 1)[1]) + 1}")
+        elif path == "/%C3%A9conomie-sociale":  # « /économie-sociale », as a browser sends it
+            self._answer(200)
         elif path == "/flaky":
             self._answer(200 if state.flaky_ok else 503)
         else:

@@ -13,6 +13,7 @@ task, a curator's « re-vérifier » (queued) or the `check_links` command, neve
 Logs carry counts only: no URL (they may carry a token or a name) and nothing about who asked.
 """
 
+import dataclasses
 import datetime
 import http.client
 import ipaddress
@@ -36,6 +37,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
+from django.utils.encoding import iri_to_uri
 from django.utils.translation import gettext as _
 
 from directory.models import LinkCheck, LinkOutcome, Offer, Structure
@@ -227,16 +229,32 @@ def _request(opener, url: str, method: str, options: CheckOptions) -> LinkResult
         return LinkResult(url, _classify(error))
 
 
+def _ascii_url(url: str) -> str:
+    """The URL as sent on the wire: an accented domain in IDNA, an accented path percent-encoded (as browsers do)."""
+    parts = urlsplit(url)
+    host = parts.hostname.encode("idna").decode("ascii")
+    netloc = host if ":" not in host else f"[{host}]"
+    if parts.port:
+        netloc += f":{parts.port}"
+    if parts.username:
+        netloc = f"{parts.username}{':' + parts.password if parts.password else ''}@{netloc}"
+    return iri_to_uri(parts._replace(netloc=netloc).geturl())
+
+
 def fetch(url: str, options: CheckOptions) -> LinkResult:
     """Check one URL: HEAD, then GET when HEAD got an error status (many servers refuse or mishandle HEAD)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return LinkResult(url, LinkOutcome.INVALID_URL)
+        wire_url = _ascii_url(url)
+    except (ValueError, UnicodeError):
         return LinkResult(url, LinkOutcome.INVALID_URL)
     opener = _opener(options)
-    result = _request(opener, url, "HEAD", options)
+    result = _request(opener, wire_url, "HEAD", options)
     if result.status_code is not None and result.status_code >= 400:
-        result = _request(opener, url, "GET", options)
-    return result
+        result = _request(opener, wire_url, "GET", options)
+    return dataclasses.replace(result, url=url)
 
 
 def _host(url: str) -> str:

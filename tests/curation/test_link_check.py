@@ -79,6 +79,14 @@ def test_each_kind_of_answer_is_recorded_with_its_status_and_final_address(serve
     assert results[urls["ok"]].ok and results[urls["forbidden"]].ok and not results[urls["missing"]].ok
 
 
+def test_accented_addresses_are_sent_as_browsers_send_them(server):
+    url = server.url("/économie-sociale")
+    results = check_urls([url, "http://bücher.invalid/"])
+    assert (results[url].outcome, results[url].status_code, results[url].url) == (LinkOutcome.OK, 200, url)
+    assert server.hits[("HEAD", "/%C3%A9conomie-sociale")] == 1
+    assert results["http://bücher.invalid/"].outcome == LinkOutcome.DNS  # looked up as xn--bcher-kva.invalid
+
+
 def test_head_first_get_only_when_head_is_refused_and_redirects_are_capped(server, settings):
     settings.LINK_CHECK_MAX_REDIRECTS = 3
     check_urls([server.url("/ok"), server.url("/no-head"), server.url("/loop/0")])
