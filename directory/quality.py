@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy
 
 from directory.models import STALE_AFTER, LinkCheck, Offer, OfferType, Structure
 
@@ -40,6 +40,31 @@ LINK_POINTS = 15
 FRESH_FOR = datetime.timedelta(days=183)
 GOOD_FROM = 80
 FAIR_FROM = 50
+
+# Lazy: translated only for the criteria an entry misses (scoring a région's thousands of entries stays fast).
+M = {
+    "structure_description": gettext_lazy("Ajoutez une présentation de la structure"),
+    "contact": gettext_lazy("Indiquez un courriel ou un téléphone de contact"),
+    "published_offer": gettext_lazy(
+        "Publiez au moins une offre : sans offre, la structure n'apparaît dans aucun parcours"
+    ),
+    "website": gettext_lazy("Indiquez le site web"),
+    "coordinates": gettext_lazy("Placez la structure sur la carte (latitude et longitude, à demander à la CRESS)"),
+    "address": gettext_lazy("Indiquez l'adresse"),
+    "legal_form": gettext_lazy("Indiquez la forme juridique"),
+    "opening_hours": gettext_lazy("Indiquez les horaires d'ouverture"),
+    "accessibility": gettext_lazy("Décrivez l'accessibilité (personnes à mobilité réduite, transports en commun)"),
+    "offer_description": gettext_lazy("Ajoutez une description de l'offre"),
+    "how_to_access": gettext_lazy("Expliquez comment accéder à l'offre"),
+    "offer_contact": gettext_lazy("Indiquez une page web ou un courriel de contact pour l'offre"),
+    "needs": gettext_lazy("Indiquez à quels besoins l'offre répond"),
+    "coverage": gettext_lazy("Indiquez les territoires couverts (à demander à la CRESS)"),
+    "stages": gettext_lazy("Indiquez à quelles étapes du projet l'offre s'adresse"),
+    "instrument": gettext_lazy("Précisez l'outil de financement : subvention, prêt d'honneur… (à demander à la CRESS)"),
+    "amount": gettext_lazy("Indiquez le montant (minimum, maximum ou les deux)"),
+    "opens_on": gettext_lazy("Indiquez la date d'ouverture de l'appel"),
+    "closes_on": gettext_lazy("Indiquez la date de clôture de l'appel"),
+}
 
 
 @dataclass(frozen=True)
@@ -72,7 +97,7 @@ class Quality:
 class _Criterion:
     weight: int
     met: bool
-    message: str
+    message: object  # a lazy string: translated only if the criterion is not met
     field: str = ""
 
 
@@ -112,12 +137,8 @@ def _freshness_fix(last_verified_at, points: float, now) -> Fix | None:
     if last_verified_at >= now - FRESH_FOR:
         return None
     months = _months_between(timezone.localtime(last_verified_at), timezone.localtime(now))
-    message = ngettext(
-        "Informations non vérifiées depuis %(months)d mois : relisez-les et confirmez qu'elles sont à jour",
-        "Informations non vérifiées depuis %(months)d mois : relisez-les et confirmez qu'elles sont à jour",
-        months,
-    ) % {"months": months}
-    return Fix(message, lost)
+    message = _("Informations non vérifiées depuis %(months)d mois : relisez-les et confirmez qu'elles sont à jour")
+    return Fix(message % {"months": months}, lost)
 
 
 def is_broken(link: LinkCheck | None, current_url: str) -> bool:
@@ -139,7 +160,7 @@ def _score(criteria: list[_Criterion], last_verified_at, link_fix: Fix | None, n
     completeness = COMPLETENESS_POINTS * earned / applicable
     freshness = freshness_points(last_verified_at, now)
     fixes = [
-        Fix(c.message, _round(COMPLETENESS_POINTS * c.weight / applicable), c.field) for c in criteria if not c.met
+        Fix(str(c.message), _round(COMPLETENESS_POINTS * c.weight / applicable), c.field) for c in criteria if not c.met
     ]
     freshness_fix = _freshness_fix(last_verified_at, freshness, now)
     if freshness_fix:
@@ -162,26 +183,26 @@ def structure_quality(
     now = now or timezone.now()
     s = structure
     criteria = [
-        _Criterion(12, bool(s.description.strip()), _("Ajoutez une présentation de la structure"), "description"),
-        _Criterion(10, bool(s.email or s.phone.strip()), _("Indiquez un courriel ou un téléphone de contact"), "email"),
+        _Criterion(12, bool(s.description.strip()), M["structure_description"], "description"),
+        _Criterion(10, bool(s.email or s.phone.strip()), M["contact"], "email"),
         _Criterion(
             10,
             has_published_offer,
-            _("Publiez au moins une offre : sans offre, la structure n'apparaît dans aucun parcours"),
+            M["published_offer"],
         ),
-        _Criterion(6, bool(s.website), _("Indiquez le site web"), "website"),
+        _Criterion(6, bool(s.website), M["website"], "website"),
         _Criterion(
             6,
             s.latitude is not None and s.longitude is not None,
-            _("Placez la structure sur la carte (latitude et longitude, à demander à la CRESS)"),
+            M["coordinates"],
         ),
-        _Criterion(5, bool(s.address.strip() and s.commune_id), _("Indiquez l'adresse"), "address"),
-        _Criterion(4, s.legal_form_id is not None, _("Indiquez la forme juridique"), "legal_form"),
-        _Criterion(4, bool(s.opening_hours.strip()), _("Indiquez les horaires d'ouverture"), "opening_hours"),
+        _Criterion(5, bool(s.address.strip() and s.commune_id), M["address"], "address"),
+        _Criterion(4, s.legal_form_id is not None, M["legal_form"], "legal_form"),
+        _Criterion(4, bool(s.opening_hours.strip()), M["opening_hours"], "opening_hours"),
         _Criterion(
             3,
             bool(s.accessibility.strip()),
-            _("Décrivez l'accessibilité (personnes à mobilité réduite, transports en commun)"),
+            M["accessibility"],
             "accessibility",
         ),
     ]
@@ -202,36 +223,34 @@ def offer_quality(
     now = now or timezone.now()
     o = offer
     criteria = [
-        _Criterion(12, bool(o.description.strip()), _("Ajoutez une description de l'offre"), "description"),
-        _Criterion(10, bool(o.how_to_access.strip()), _("Expliquez comment accéder à l'offre"), "how_to_access"),
-        _Criterion(
-            10, bool(o.url or o.email), _("Indiquez une page web ou un courriel de contact pour l'offre"), "url"
-        ),
-        _Criterion(8, has_needs, _("Indiquez à quels besoins l'offre répond"), "needs"),
-        _Criterion(8, has_coverage, _("Indiquez les territoires couverts (à demander à la CRESS)"), "coverage"),
-        _Criterion(6, has_stages, _("Indiquez à quelles étapes du projet l'offre s'adresse"), "stages"),
+        _Criterion(12, bool(o.description.strip()), M["offer_description"], "description"),
+        _Criterion(10, bool(o.how_to_access.strip()), M["how_to_access"], "how_to_access"),
+        _Criterion(10, bool(o.url or o.email), M["offer_contact"], "url"),
+        _Criterion(8, has_needs, M["needs"], "needs"),
+        _Criterion(8, has_coverage, M["coverage"], "coverage"),
+        _Criterion(6, has_stages, M["stages"], "stages"),
     ]
     if o.offer_type == OfferType.FUNDING:
         criteria += [
             _Criterion(
                 4,
                 o.instrument_id is not None,
-                _("Précisez l'outil de financement : subvention, prêt d'honneur… (à demander à la CRESS)"),
+                M["instrument"],
                 "instrument",
             ),
             _Criterion(
                 4,
                 o.amount_min is not None or o.amount_max is not None,
-                _("Indiquez le montant (minimum, maximum ou les deux)"),
+                M["amount"],
                 "amount_min",
             ),
         ]
     if o.is_call_for_projects:
         today = timezone.localdate(now)
         if o.opens_on is None:
-            criteria.append(_Criterion(6, False, _("Indiquez la date d'ouverture de l'appel"), "opens_on"))
+            criteria.append(_Criterion(6, False, M["opens_on"], "opens_on"))
         elif o.closes_on is None:
-            criteria.append(_Criterion(6, False, _("Indiquez la date de clôture de l'appel"), "closes_on"))
+            criteria.append(_Criterion(6, False, M["closes_on"], "closes_on"))
         elif o.closes_on < today:
             message = _(
                 "L'appel est clos depuis le %(date)s : indiquez les dates de la prochaine session ou archivez l'offre"
