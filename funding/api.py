@@ -1,9 +1,11 @@
-"""The matching as JSON, for the pages' JavaScript and for partners: same input and output as `manage.py match`."""
+"""The matching as JSON, for the pages' JavaScript and for partners: same input and output as `manage.py match`,
+read page by page (`limit`, `offset`; `count`, `next` and `previous` say where the rest is)."""
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
@@ -18,6 +20,13 @@ class MatchThrottle(AnonRateThrottle):
     rate = "120/min"
 
 
+class MatchPagination(LimitOffsetPagination):
+    """A profile may match thousands of offers: they are read page by page, in rank order."""
+
+    default_limit = 50
+    max_limit = 500
+
+
 MATCH_PARAMETERS = [
     OpenApiParameter("commune", OpenApiTypes.STR, required=True, description="Code INSEE, code postal ou nom"),
     OpenApiParameter("stage", OpenApiTypes.STR, required=True, description="Étape (emergence, amorcage…)"),
@@ -28,6 +37,10 @@ MATCH_PARAMETERS = [
     OpenApiParameter("amount", OpenApiTypes.INT, description="Montant recherché (€)"),
     OpenApiParameter("age", OpenApiTypes.INT, description="Âge de la structure (années)"),
     OpenApiParameter("esus", OpenApiTypes.STR, enum=["oui", "non"], description="Agrément ESUS"),
+    OpenApiParameter(
+        "limit", OpenApiTypes.INT, description="Nombre de résultats par page (50 par défaut, 500 au plus)"
+    ),
+    OpenApiParameter("offset", OpenApiTypes.INT, description="Rang du premier résultat moins un (0 par défaut)"),
 ]
 
 
@@ -46,6 +59,9 @@ class MatchView(APIView):
                 "MatchResults",
                 {
                     "profile": serializers.DictField(),
+                    "count": serializers.IntegerField(),
+                    "next": serializers.URLField(allow_null=True),
+                    "previous": serializers.URLField(allow_null=True),
                     "results": serializers.ListField(child=serializers.DictField()),
                 },
             ),
@@ -59,4 +75,15 @@ class MatchView(APIView):
             return Response({"errors": errors}, status=400)
         today = timezone.localdate()
         profile = selectors.build_profile(**form.profile_values())
-        return Response(results_payload(profile, selectors.match(profile, today=today), today=today))
+        paginator = MatchPagination()
+        matches = paginator.paginate_queryset(selectors.RankedMatches(profile, today=today), request, view=self)
+        payload = results_payload(profile, matches, today=today)
+        return Response(
+            {
+                "profile": payload["profile"],
+                "count": paginator.count,
+                "next": paginator.get_next_link(),
+                "previous": paginator.get_previous_link(),
+                "results": payload["results"],
+            }
+        )

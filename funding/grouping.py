@@ -33,16 +33,25 @@ def rubric_of(match: Match) -> str:
 
 def group_matches(matches: list[Match], *, limit: int | None = None) -> list[Rubric]:
     """The three rubrics, each keeping the engine's order; `limit` keeps the first matches of each."""
-    rubrics = {slug: Rubric(slug=slug, title=title) for slug, title in RUBRICS.items()}
+    by_rubric: dict[str, list[Match]] = {}
     for match in matches:
-        rubrics[rubric_of(match)].matches.append(match)
-    for rubric in rubrics.values():
-        rubric.total = len(rubric.matches)
-    funding = rubrics[FUND]
+        by_rubric.setdefault(rubric_of(match), []).append(match)
+    totals = {slug: len(found) for slug, found in by_rubric.items()}
+    return rubrics_of({slug: found[:limit] for slug, found in by_rubric.items()}, totals)
+
+
+def rubrics_of(matches_by_rubric: dict[str, list[Match]], totals: dict[str, int]) -> list[Rubric]:
+    """The three rubrics from the first matches of each (as `selectors.match_preview` reads them) and totals."""
+    rubrics = []
+    for slug, title in RUBRICS.items():
+        rubric = Rubric(slug=slug, title=title, matches=list(matches_by_rubric.get(slug, [])))
+        rubric.total = totals.get(slug, 0)
+        rubrics.append(rubric)
+    funding = next(rubric for rubric in rubrics if rubric.slug == FUND)
     instruments: dict[str, list[Match]] = {}
-    for match in funding.matches[:limit]:
+    for match in funding.matches:
         instrument = match.offer.instrument
         name = instrument.name if instrument is not None else str(_("Autres financements"))
         instruments.setdefault(name, []).append(match)
     funding.by_instrument = list(instruments.items())
-    return list(rubrics.values())
+    return rubrics

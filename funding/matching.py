@@ -1,7 +1,9 @@
 """The matching engine: a holder's profile and candidate offers in, ranked matches with French reasons out.
 
-Pure: no request, no query, no write. The selector (funding/selectors.py) fetches the candidates in a bounded
-number of queries and hands plain `Candidate` objects to `rank()`; the tests build them from unsaved objects.
+Pure: no request, no query, no write. The tests build `Candidate` objects from unsaved objects. On the
+directory, the database applies the same filters and ranking (funding/selectors.py, over the match entries of
+funding/match_entries.py) so that a page reads only its own rows; `rank()` then checks and explains those rows,
+and the tests hold both to the same result.
 
 Hard filters (an offer failing one is never a match):
 1. published: the offer and its structure are published;
@@ -30,7 +32,10 @@ Needs are not a filter (adding a need never removes a match); they rank. Ranking
    amorçage to consolidation, expertise (3) from développement on (`preferred_support_level`); the closer the
    offer's level, the higher;
 4. the most recently verified first (never verified last);
-5. a stable key: structure name, offer title, offer reference, offer id (case-insensitive names).
+5. a stable key: structure name, offer title, offer reference, offer id. Names and titles compare without
+   regard to the case of ASCII letters, every other character by its code point (`tie_text`): SQLite's
+   `lower()` folds ASCII only and PostgreSQL compares in the « C » collation, so the database, which ranks and
+   pages the matches (funding/selectors.py), orders ties exactly as this module does.
 The same candidates in any order give the same result.
 """
 
@@ -196,8 +201,27 @@ def _freshness(offer) -> float:
     return -verified.timestamp() if verified is not None else float("inf")
 
 
+ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def tie_text(text: str) -> str:
+    """A name as ties compare it: ASCII letters without case, every other character as it is."""
+    return text.translate(ASCII_LOWER)
+
+
 def _stable_key(offer) -> tuple:
-    return (offer.structure.name.casefold(), offer.title.casefold(), offer.ref, offer.pk or 0)
+    return (tie_text(offer.structure.name), tie_text(offer.title), offer.ref, offer.pk or 0)
+
+
+def sort_key(offer, *, needs_met: int, narrowness: int, preferred_level: int) -> tuple:
+    """The ranking key of an offer that passed the hard filters, first criterion first (see the docstring)."""
+    return (
+        -needs_met,
+        narrowness,
+        abs(offer.support_level - preferred_level),
+        _freshness(offer),
+        _stable_key(offer),
+    )
 
 
 class _Reasons:
@@ -237,15 +261,13 @@ def rank(candidates: Iterable[Candidate], profile: Profile, *, today: datetime.d
     for candidate in candidates:
         if failed_filter(candidate, profile, today, territories) is not None:
             continue
-        offer = candidate.offer
         needs_met = [need for need in profile.needs if need.slug in candidate.need_slugs]
         territory = narrowest_territory(candidate, territories)
-        key = (
-            -len(needs_met),
-            KIND_NARROWNESS[territory.kind],
-            abs(offer.support_level - preferred),
-            _freshness(offer),
-            _stable_key(offer),
+        key = sort_key(
+            candidate.offer,
+            needs_met=len(needs_met),
+            narrowness=KIND_NARROWNESS[territory.kind],
+            preferred_level=preferred,
         )
         scored.append((key, candidate, territory, needs_met))
     scored.sort(key=lambda item: item[0])

@@ -1,5 +1,6 @@
 """Models of the funding app; referral models live in funding/referrals/ (one package per subject)."""
 
+from funding.match_entries import MatchEntry  # noqa: F401
 from funding.referrals.models import (  # noqa: F401
     OutboxEmail,
     Referral,
@@ -10,6 +11,7 @@ from funding.referrals.models import (  # noqa: F401
 )
 
 __all__ = [
+    "MatchEntry",
     "OutboxEmail",
     "Referral",
     "ReferralAttachment",

@@ -1,19 +1,37 @@
-"""Reads for the matching: a profile's territories and candidate offers, in a bounded number of queries.
+"""Reads for the matching: a profile's territories, then its matches ranked and paged by the database.
 
-`match()` costs at most six queries whatever the directory's size: the territories containing the commune
-(closure table), the candidate offers with their structure and instrument, then one query each for their
-covering territories, stages, the holder's needs they meet and their legal-form restrictions.
+A profile may match a couple of thousand offers when a région or France is covered; a holder reads the first
+ten of each rubric. So the database applies the engine's hard filters and its ranking (`ranked()`, the same
+keys as `funding.matching.sort_key`) and returns only the rows shown; the engine then checks and explains
+those rows (`explain()`: one query each for their covering territories, stages, the holder's needs they meet
+and their legal-form restrictions). Whatever the directory's size:
+- `match_preview()` (the results page): one ranked query + four;
+- `RankedMatches` (a rubric page by page, the API, the command): a count + one ranked query + four per slice.
 """
 
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
-from django.db.models import Subquery
+from django.db.models import (
+    Case,
+    CharField,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Abs, Cast, Concat
 from django.urls import reverse
 
 from directory.models import LegalForm, Offer, OfferType, Permanence, PublicationStatus, TerritoryKind
-from funding.matching import Candidate, Match, Profile, rank
+from funding.grouping import ACCOMPANY, RUBRIC_OF_TYPE
+from funding.match_entries import MatchEntry
+from funding.matching import Candidate, Match, Profile, preferred_support_level, rank
 
 # Candidates are read as plain rows, not model instances: a match may hold a couple of thousand offers and
 # building that many instances costs more than the query. The rows answer what the engine, the payload and
@@ -103,9 +121,13 @@ class OfferRow:
 
 
 def _offer_rows(queryset) -> list[OfferRow]:
+    return _rows_of(queryset.values_list(*OFFER_COLUMNS, *STRUCTURE_COLUMNS, *INSTRUMENT_COLUMNS))
+
+
+def _rows_of(value_rows) -> list[OfferRow]:
     width = len(OFFER_COLUMNS)
     rows = []
-    for values in queryset.values_list(*OFFER_COLUMNS, *STRUCTURE_COLUMNS, *INSTRUMENT_COLUMNS):
+    for values in value_rows:
         fields = values[:width]
         name, siret, status, instrument_slug, instrument_name = values[width:]
         instrument_id, structure_id = fields[-2], fields[-1]
@@ -137,52 +159,127 @@ def build_profile(*, commune, stage, needs=(), legal_form=None, **details) -> Pr
     )
 
 
-def candidates(profile: Profile, *, today: datetime.date) -> list[Candidate]:
-    """Offers that may match, narrowed in the database by the same filters the engine applies again."""
-    offers = (
-        Offer.objects.published().covering(profile.commune).for_stage(profile.stage).not_closed_on(today).order_by()
+class CodePoints(Func):
+    """A text compared by code point on every database (the engine compares references as Python does)."""
+
+    output_field = CharField()
+    template = "%(expressions)s"
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template='(%(expressions)s) COLLATE "C"', **extra)
+
+
+def ranked(profile: Profile, *, today: datetime.date) -> list[tuple[int, str]]:
+    """(offer id, rubric) of every offer passing the engine's hard filters, in the engine's order: one query.
+
+    Reads the match entries (funding/match_entries.py) of the holder's territories at their stage. An offer
+    covering several of them (its commune and its département, say) has one entry for each, identical but for
+    the narrowness, which is a ranking criterion: its narrowest entry comes first and the others are dropped.
+    Only two narrow columns travel; the rows to show are read and explained afterwards (`explain()`).
+    """
+    narrowness = {territory.pk: territory.narrowness for territory in profile.territories}
+    entries = MatchEntry.objects.filter(territory_id__in=list(narrowness), stage_id=profile.stage.pk).filter(
+        Q(closes_on__isnull=True) | Q(closes_on__gte=today)
     )
     if profile.legal_form:
-        offers = offers.eligible_for(Subquery(LegalForm.objects.filter(slug=profile.legal_form).values("pk")[:1]))
-    offers = _offer_rows(offers)
-    if not offers:
-        return []
-    # The many-to-many rows are read for every offer covering the holder's territories (a cheap indexed
-    # subquery) rather than for a list of thousands of candidate ids, and only the memberships the engine reads:
-    # the holder's territories, stage and needs. Rows of offers that are not candidates are simply unused.
-    keys = {territory.pk: territory.key for territory in profile.territories}
-    covering = Offer.coverage.through.objects.filter(territory_id__in=keys)
-    covering_ids = covering.values("offer_id")
-    coverage = _grouped(covering.values_list("offer_id", "territory_id"), keys.get)
-    stages = _grouped(
-        Offer.stages.through.objects.filter(offer_id__in=covering_ids, stage_id=profile.stage.pk).values_list(
-            "offer_id", "stage_id"
-        ),
-        lambda _pk: profile.stage.slug,
-    )
-    needs = {}
-    if profile.needs:
-        needs = _grouped(
-            Offer.needs.through.objects.filter(
-                offer_id__in=covering_ids, need_id__in=[need.pk for need in profile.needs]
-            ).values_list("offer_id", "need_id"),
-            {need.pk: need.slug for need in profile.needs}.get,
+        form_id = Cast(Subquery(LegalForm.objects.filter(slug=profile.legal_form).values("pk")[:1]), CharField())
+        entries = entries.filter(
+            Q(legal_form_ids="") | Q(legal_form_ids__contains=Concat(Value(","), form_id, Value(",")))
         )
-    legal_forms = _grouped(
-        Offer.eligible_legal_forms.through.objects.filter(offer_id__in=covering_ids).values_list(
+    if profile.amount is not None:
+        entries = entries.filter(Q(amount_min__isnull=True) | Q(amount_min__lte=profile.amount)).filter(
+            Q(amount_max__isnull=True) | Q(amount_max__gte=profile.amount)
+        )
+    age = profile.effective_age
+    if age is not None:
+        entries = entries.filter(Q(min_structure_age__isnull=True) | Q(min_structure_age__lte=age)).filter(
+            Q(max_structure_age__isnull=True) | Q(max_structure_age__gte=age)
+        )
+    if profile.esus is False:
+        entries = entries.filter(esus_required=False)
+    order = []
+    if profile.needs:
+        # Without needs every offer meets none: the criterion is left out (a constant is no SQL ordering).
+        needs_met = sum(
+            (Case(When(need_ids__contains=f",{need.pk},", then=Value(1)), default=Value(0)) for need in profile.needs),
+            start=Value(0),
+        )
+        order.append(ExpressionWrapper(needs_met, output_field=IntegerField()).desc())
+    # The engine's sort key (funding.matching.sort_key), first criterion first.
+    order += [
+        Case(*[When(territory_id=pk, then=Value(rank)) for pk, rank in narrowness.items()]).asc(),
+        Abs(F("support_level") - preferred_support_level(profile.stage)).asc(),
+        F("last_verified_at").desc(nulls_last=True),
+        CodePoints("structure_key").asc(),
+        CodePoints("title_key").asc(),
+        CodePoints("ref").asc(),
+        F("offer_id").asc(),
+    ]
+    seen, ranking = set(), []
+    for offer_id, offer_type in entries.order_by(*order).values_list("offer_id", "offer_type"):
+        if offer_id not in seen:
+            seen.add(offer_id)
+            ranking.append((offer_id, RUBRIC_OF_TYPE.get(offer_type, ACCOMPANY)))
+    return ranking
+
+
+# SQLite accepts a limited number of parameters in one statement: long id lists are read in chunks.
+CHUNK = 500
+
+
+def _chunks(ids):
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
+
+def explain(ids: list[int], profile: Profile, *, today: datetime.date, ranks: dict | None = None) -> list[Match]:
+    """The engine's matches (reasons, territory, needs met) for offers the database ranked: five queries.
+
+    `ranks` maps offer ids to their rank among all the profile's matches (default: their order in `ids`). The
+    engine applies its hard filters again on the offers themselves: an entry can never show what the offer
+    does not say.
+    """
+    if not ids:
+        return []
+    keys = {territory.pk: territory.key for territory in profile.territories}
+    need_slugs = {need.pk: need.slug for need in profile.needs}
+    rows, coverage, stages, needs, legal_forms = [], [], [], [], []
+    for chunk in _chunks(ids):
+        rows += _offer_rows(Offer.objects.filter(pk__in=chunk))
+        coverage += Offer.coverage.through.objects.filter(offer_id__in=chunk, territory_id__in=keys).values_list(
+            "offer_id", "territory_id"
+        )
+        stages += Offer.stages.through.objects.filter(offer_id__in=chunk, stage_id=profile.stage.pk).values_list(
+            "offer_id", "stage_id"
+        )
+        if need_slugs:
+            needs += Offer.needs.through.objects.filter(offer_id__in=chunk, need_id__in=need_slugs).values_list(
+                "offer_id", "need_id"
+            )
+        legal_forms += Offer.eligible_legal_forms.through.objects.filter(offer_id__in=chunk).values_list(
             "offer_id", "legalform__slug"
         )
-    )
-    return [
+    coverage = _grouped(coverage, keys.get)
+    stages = _grouped(stages, lambda _pk: profile.stage.slug)
+    needs = _grouped(needs, need_slugs.get)
+    legal_forms = _grouped(legal_forms)
+    candidates = [
         Candidate(
-            offer=offer,
-            coverage_keys=coverage.get(offer.pk, frozenset()),
-            stage_slugs=stages.get(offer.pk, frozenset()),
-            need_slugs=needs.get(offer.pk, frozenset()),
-            legal_form_slugs=legal_forms.get(offer.pk, frozenset()),
+            offer=row,
+            coverage_keys=coverage.get(row.id, frozenset()),
+            stage_slugs=stages.get(row.id, frozenset()),
+            need_slugs=needs.get(row.id, frozenset()),
+            legal_form_slugs=legal_forms.get(row.id, frozenset()),
         )
-        for offer in offers
+        for row in rows
     ]
+    matches = rank(candidates, profile, today=today)
+    if ranks is None:
+        ranks = {offer_id: position for position, offer_id in enumerate(ids, start=1)}
+    for match in matches:
+        match.rank = ranks[match.offer.id]
+    matches.sort(key=lambda match: match.rank)
+    return matches
 
 
 def _grouped(rows, convert=lambda value: value) -> dict[int, frozenset]:
@@ -192,9 +289,60 @@ def _grouped(rows, convert=lambda value: value) -> dict[int, frozenset]:
     return {offer_id: frozenset(values) for offer_id, values in grouped.items()}
 
 
-def match(profile: Profile, *, today: datetime.date) -> list[Match]:
-    """The ranked matches of a profile (at most six queries)."""
-    return rank(candidates(profile, today=today), profile, today=today)
+class RankedMatches:
+    """A profile's matches, ranked by the database: a slice reads and explains only its own rows.
+
+    Fits a Paginator (`count()` and slicing); `rubric` keeps one of the holder's rubrics (funding.grouping).
+    The ranking (ids only) is read once, on first use.
+    """
+
+    def __init__(self, profile: Profile, *, today: datetime.date, rubric: str | None = None):
+        self.profile, self.today, self.rubric = profile, today, rubric
+        self._ranking = None
+
+    @property
+    def ranking(self) -> list[tuple[int, int]]:
+        """(offer id, rank among all the profile's matches), in order."""
+        if self._ranking is None:
+            self._ranking = [
+                (offer_id, position)
+                for position, (offer_id, rubric) in enumerate(ranked(self.profile, today=self.today), start=1)
+                if self.rubric is None or rubric == self.rubric
+            ]
+        return self._ranking
+
+    def count(self) -> int:
+        return len(self.ranking)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index) -> list[Match]:
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        chosen = self.ranking[index]
+        return explain([offer_id for offer_id, _rank in chosen], self.profile, today=self.today, ranks=dict(chosen))
+
+
+def match(profile: Profile, *, today: datetime.date, limit: int | None = None) -> list[Match]:
+    """The ranked matches of a profile, all of them or the first `limit` (six queries up to 500 matches)."""
+    return RankedMatches(profile, today=today)[:limit]
+
+
+def match_preview(profile: Profile, *, today: datetime.date, per_rubric: int) -> tuple[dict, dict]:
+    """The first matches of each rubric and each rubric's total: one ranking query, five to explain.
+
+    Returns ({rubric: [Match, …]}, {rubric: total}); a match's rank is its rank among all the profile's matches.
+    """
+    ranks, rubric_of, totals = {}, {}, defaultdict(int)
+    for position, (offer_id, rubric) in enumerate(ranked(profile, today=today), start=1):
+        totals[rubric] += 1
+        if totals[rubric] <= per_rubric:
+            ranks[offer_id], rubric_of[offer_id] = position, rubric
+    grouped = defaultdict(list)
+    for found in explain(list(ranks), profile, today=today, ranks=ranks):
+        grouped[rubric_of[found.offer.id]].append(found)
+    return dict(grouped), dict(totals)
 
 
 def next_stage_matches(profile: Profile, *, today: datetime.date, limit: int = 5) -> tuple:
@@ -202,7 +350,7 @@ def next_stage_matches(profile: Profile, *, today: datetime.date, limit: int = 5
     next_stage = profile.stage.next_stages().order_by("position").first()
     if next_stage is None:
         return None, []
-    return next_stage, match(replace(profile, stage=next_stage), today=today)[:limit]
+    return next_stage, match(replace(profile, stage=next_stage), today=today, limit=limit)
 
 
 def permanences_near(profile: Profile, *, limit: int = 10) -> list[Permanence]:

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from funding import selectors, services
 from funding.forms import FIELD_NAMES, STEPS, ProfileForm, SendResultsForm
-from funding.grouping import RUBRICS, group_matches
+from funding.grouping import RUBRICS, rubrics_of
 from portal.throttle import Throttle, client_ip
 
 RUBRIC_PREVIEW = 10
@@ -152,13 +152,11 @@ def results(request):
         return render_step(request, form, form.first_invalid_step(), query)
     today = timezone.localdate()
     profile = selectors.build_profile(**form.profile_values())
-    matches = selectors.match(profile, today=today)
     rubric = request.GET.get("rubrique")
     context = {
         "form": form,
         "profile": profile,
         "today": today,
-        "match_count": len(matches),
         "edit_url": profile_url("funding:questionnaire", query, step=1),
         "results_url": profile_url("funding:results", query),
         "summary": answers_summary(query, 0, form),
@@ -168,18 +166,21 @@ def results(request):
         "send_form": SendResultsForm(),
     }
     if rubric in RUBRICS:
-        [chosen] = [r for r in group_matches(matches) if r.slug == rubric]
-        page = Paginator(chosen.matches, RUBRIC_PAGE).get_page(request.GET.get("page"))
-        context.update(rubric=chosen, page=page)
+        # One rubric in full, page by page: the database ranks, only the page's offers are read.
+        matches = selectors.RankedMatches(profile, today=today, rubric=rubric)
+        page = Paginator(matches, RUBRIC_PAGE).get_page(request.GET.get("page"))
+        chosen = next(each for each in rubrics_of({}, {rubric: matches.count()}) if each.slug == rubric)
+        context.update(rubric=chosen, page=page, match_count=matches.count())
         return render(request, "funding/results_rubric.html", context)
-    next_stage, next_matches = selectors.next_stage_matches(profile, today=today)
-    rubrics = group_matches(matches, limit=RUBRIC_PREVIEW)
+    first, totals = selectors.match_preview(profile, today=today, per_rubric=RUBRIC_PREVIEW)
+    rubrics = rubrics_of(first, totals)
     for each in rubrics:
         each.more_url = (
-            profile_url("funding:results", query, rubrique=each.slug) if len(each.matches) > RUBRIC_PREVIEW else None
+            profile_url("funding:results", query, rubrique=each.slug) if each.total > RUBRIC_PREVIEW else None
         )
-        each.matches = each.matches[:RUBRIC_PREVIEW]
+    next_stage, next_matches = selectors.next_stage_matches(profile, today=today)
     context.update(
+        match_count=sum(totals.values()),
         rubrics=rubrics,
         next_stage=next_stage,
         next_matches=next_matches,

@@ -19,10 +19,26 @@ def test_the_api_returns_what_the_command_prints(client, directory_around_faux):
         "match", "--commune", "23077", "--stage", "emergence", "--need", "financement",
         "--legal-form", "association", "--json", stdout=out,
     )  # fmt: skip
-    assert response.json() == json.loads(out.getvalue())
-    titles = [row["offer_title"] for row in response.json()["results"]]
+    printed = json.loads(out.getvalue())
+    body = response.json()
+    assert {"profile": body["profile"], "results": body["results"]} == printed
+    assert (body["count"], body["next"], body["previous"]) == (len(printed["results"]), None, None)
+    titles = [row["offer_title"] for row in body["results"]]
     assert titles[0] == "Offre FR"
     assert "Corrèze seulement" not in titles and "Réservé aux SCOP" not in titles
+
+
+def test_the_api_reads_the_ranking_page_by_page(client, directory_around_faux):
+    params = {"commune": "23077", "stage": "emergence"}
+    whole = client.get(API, params).json()["results"]
+    assert len(whole) == 8
+    first = client.get(API, {**params, "limit": 5}).json()
+    assert first["count"] == 8 and len(first["results"]) == 5
+    assert "offset=5" in first["next"] and first["previous"] is None
+    second = client.get(first["next"]).json()
+    assert [row["rank"] for row in second["results"]] == [6, 7, 8]
+    assert first["results"] + second["results"] == whole
+    assert second["next"] is None
 
 
 def test_the_api_accepts_several_needs(client, directory_around_faux):

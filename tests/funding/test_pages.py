@@ -171,9 +171,9 @@ def test_the_results_page_query_count_does_not_grow_with_the_directory(
     assert response.context["match_count"] >= 20
 
 
-# Profile form (commune, stage, needs: 3) + territories (1) + match (5) + next stage (1 + 5) + permanences (1)
-# + the demo banner's check (1).
-QUERIES_PER_RESULTS_PAGE = 17
+# Profile form (commune, stage, needs: 3) + territories (1) + ranking (1) and the shown offers (5) + next stage
+# (1 + 1 + 5) + permanences (1) + the demo banner's check (1).
+QUERIES_PER_RESULTS_PAGE = 19
 
 
 def test_a_rubric_can_be_read_in_full_page_by_page(client):

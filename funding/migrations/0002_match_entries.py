@@ -1,0 +1,154 @@
+"""The matching's read model (funding/match_entries.py), kept current by database triggers.
+
+`refresh(where)` rewrites the entries of the offers the condition selects, from the offer, its structure and
+its relations. Triggers call it on every write that changes what an entry holds:
+- an offer inserted, updated (on the columns entries copy) or deleted;
+- a row inserted into or deleted from its coverage, stages, needs or legal-form restrictions;
+- its structure renamed, or its structure's status changed.
+PostgreSQL refreshes once per statement where it can (transition tables), so bulk inserts (COPY) stay set-based;
+SQLite has row triggers only.
+"""
+
+from django.db import migrations, models
+
+from funding.match_entries import OFFER_COLUMNS, RELATIONS, refresh
+
+
+def changed(columns):
+    return " OR ".join(f"OLD.{column} IS DISTINCT FROM NEW.{column}" for column in columns)
+
+
+def postgresql_statements():
+    body = ";\n".join(refresh("o.id = ANY(ids)", "postgresql"))
+    statements = [
+        f"""CREATE OR REPLACE FUNCTION funding_match_refresh(ids bigint[]) RETURNS void AS $$
+        {body};
+        $$ LANGUAGE sql VOLATILE""",
+        """CREATE OR REPLACE FUNCTION funding_match_inserted_offers() RETURNS trigger AS $$
+        BEGIN PERFORM funding_match_refresh(ARRAY(SELECT id FROM changed_rows)); RETURN NULL; END
+        $$ LANGUAGE plpgsql""",
+        """CREATE TRIGGER funding_match_offer_insert AFTER INSERT ON directory_offer
+        REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION funding_match_inserted_offers()""",
+        """CREATE OR REPLACE FUNCTION funding_match_updated_offer() RETURNS trigger AS $$
+        BEGIN PERFORM funding_match_refresh(ARRAY[NEW.id]); RETURN NULL; END
+        $$ LANGUAGE plpgsql""",
+        f"""CREATE TRIGGER funding_match_offer_update AFTER UPDATE ON directory_offer
+        FOR EACH ROW WHEN ({changed(OFFER_COLUMNS)}) EXECUTE FUNCTION funding_match_updated_offer()""",
+        """CREATE OR REPLACE FUNCTION funding_match_deleted_offers() RETURNS trigger AS $$
+        BEGIN DELETE FROM funding_matchentry WHERE offer_id IN (SELECT id FROM changed_rows); RETURN NULL; END
+        $$ LANGUAGE plpgsql""",
+        """CREATE TRIGGER funding_match_offer_delete AFTER DELETE ON directory_offer
+        REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION funding_match_deleted_offers()""",
+        """CREATE OR REPLACE FUNCTION funding_match_relation_changed() RETURNS trigger AS $$
+        BEGIN PERFORM funding_match_refresh(ARRAY(SELECT DISTINCT offer_id FROM changed_rows)); RETURN NULL; END
+        $$ LANGUAGE plpgsql""",
+        """CREATE OR REPLACE FUNCTION funding_match_structure_changed() RETURNS trigger AS $$
+        BEGIN
+            PERFORM funding_match_refresh(ARRAY(SELECT id FROM directory_offer WHERE structure_id = NEW.id));
+            RETURN NULL;
+        END
+        $$ LANGUAGE plpgsql""",
+        f"""CREATE TRIGGER funding_match_structure_update AFTER UPDATE ON directory_structure
+        FOR EACH ROW WHEN ({changed(["name", "status"])}) EXECUTE FUNCTION funding_match_structure_changed()""",
+    ]
+    for table in RELATIONS:
+        for event, alias in (("INSERT", "NEW"), ("DELETE", "OLD")):
+            statements.append(
+                f"""CREATE TRIGGER {table}_match_{event.lower()} AFTER {event} ON {table}
+                REFERENCING {alias} TABLE AS changed_rows FOR EACH STATEMENT
+                EXECUTE FUNCTION funding_match_relation_changed()"""
+            )
+    return statements
+
+
+def sqlite_statements():
+    def trigger(name, event, where):
+        body = ";\n".join(refresh(where, "sqlite"))
+        return f"CREATE TRIGGER {name} {event} BEGIN {body}; END"
+
+    columns = ", ".join(OFFER_COLUMNS)
+    statements = [
+        trigger("funding_match_offer_insert", "AFTER INSERT ON directory_offer", "o.id = NEW.id"),
+        trigger("funding_match_offer_update", f"AFTER UPDATE OF {columns} ON directory_offer", "o.id = NEW.id"),
+        """CREATE TRIGGER funding_match_offer_delete AFTER DELETE ON directory_offer BEGIN
+        DELETE FROM funding_matchentry WHERE offer_id = OLD.id; END""",
+        trigger(
+            "funding_match_structure_update",
+            "AFTER UPDATE OF name, status ON directory_structure",
+            "o.structure_id = NEW.id",
+        ),
+    ]
+    for table in RELATIONS:
+        for event, alias in (("INSERT", "NEW"), ("DELETE", "OLD")):
+            statements.append(
+                trigger(f"{table}_match_{event.lower()}", f"AFTER {event} ON {table}", f"o.id = {alias}.offer_id")
+            )
+    return statements
+
+
+TRIGGERS = {
+    "funding_match_offer_insert": "directory_offer",
+    "funding_match_offer_update": "directory_offer",
+    "funding_match_offer_delete": "directory_offer",
+    "funding_match_structure_update": "directory_structure",
+    **{f"{table}_match_{event}": table for table in RELATIONS for event in ("insert", "delete")},
+}
+
+
+def install(apps, schema_editor):
+    connection = schema_editor.connection
+    vendor = connection.vendor
+    if vendor not in ("postgresql", "sqlite"):
+        return
+    with connection.cursor() as cursor:
+        for statement in postgresql_statements() if vendor == "postgresql" else sqlite_statements():
+            cursor.execute(statement)
+        for statement in refresh("1 = 1", vendor):
+            cursor.execute(statement)
+
+
+def uninstall(apps, schema_editor):
+    connection = schema_editor.connection
+    with connection.cursor() as cursor:
+        for name, table in TRIGGERS.items():
+            if connection.vendor == "postgresql":
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+            elif connection.vendor == "sqlite":
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("funding", "0001_referrals_dossier_lines_outbox"),
+        ("directory", "0005_link_check"),
+    ]
+
+    operations = [
+        migrations.CreateModel(
+            name="MatchEntry",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("offer_id", models.BigIntegerField(db_index=True)),
+                ("territory_id", models.BigIntegerField()),
+                ("stage_id", models.BigIntegerField()),
+                ("offer_type", models.CharField(max_length=20)),
+                ("support_level", models.PositiveSmallIntegerField()),
+                ("last_verified_at", models.DateTimeField(null=True)),
+                ("closes_on", models.DateField(null=True)),
+                ("amount_min", models.PositiveIntegerField(null=True)),
+                ("amount_max", models.PositiveIntegerField(null=True)),
+                ("min_structure_age", models.PositiveSmallIntegerField(null=True)),
+                ("max_structure_age", models.PositiveSmallIntegerField(null=True)),
+                ("esus_required", models.BooleanField()),
+                ("need_ids", models.TextField()),
+                ("legal_form_ids", models.TextField()),
+                ("structure_key", models.CharField(max_length=200)),
+                ("title_key", models.CharField(max_length=200)),
+                ("ref", models.CharField(max_length=80)),
+            ],
+            options={
+                "indexes": [models.Index(fields=["territory_id", "stage_id"], name="funding_match_territory_stage")],
+            },
+        ),
+        migrations.RunPython(install, uninstall, elidable=False),
+    ]

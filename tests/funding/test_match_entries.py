@@ -1,0 +1,254 @@
+"""The database ranks as the engine does, and the match entries follow every write (SQLite and PostgreSQL)."""
+
+import datetime
+import random
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from directory.models import LegalForm, Offer, PublicationStatus, Structure, Territory
+from directory.services.duplicates import structure_merge
+from funding import selectors
+from funding.matching import Candidate, rank, tie_text
+from funding.models import MatchEntry
+from support_chain.models import Need, Stage
+from tests.factories import OfferFactory, StructureFactory, UserFactory
+from tests.funding.conftest import LEVELS
+
+pytestmark = pytest.mark.django_db
+
+TODAY = datetime.date(2027, 1, 10)
+NOW = timezone.make_aware(datetime.datetime(2027, 1, 10, 12))
+# Names that sort differently under a locale, case-folding or accent-folding: ties must still agree.
+NAMES = ["alpha", "Alpha", "ALPHA", "École des possibles", "ecole", "Zèbre", "zebre", "Œuvre", "Beta", "beta 2"]
+TITLES = ["Accompagnement", "accompagnement", "Émergence", "Prêt", "prêt", "Atelier"]
+VERIFIED = [None, NOW, NOW, NOW - datetime.timedelta(days=30), NOW - datetime.timedelta(days=400)]
+
+
+def reference_candidates() -> list[Candidate]:
+    """Every offer of the database as the engine reads it, built the slow and obvious way."""
+    return [
+        Candidate(
+            offer=offer,
+            coverage_keys=frozenset(territory.key for territory in offer.coverage.all()),
+            stage_slugs=frozenset(stage.slug for stage in offer.stages.all()),
+            need_slugs=frozenset(need.slug for need in offer.needs.all()),
+            legal_form_slugs=frozenset(form.slug for form in offer.eligible_legal_forms.all()),
+        )
+        for offer in Offer.objects.select_related("structure", "instrument").prefetch_related(
+            "coverage", "stages", "needs", "eligible_legal_forms"
+        )
+    ]
+
+
+@pytest.fixture
+def tangled_directory():
+    """Seventy offers around Faux-la-Montagne with every filter and many ties (same scores, same names)."""
+    rng = random.Random(7)
+    structures = [StructureFactory(name=name, siret=None) for name in NAMES]
+    structures.append(StructureFactory(name="Brouillon", siret=None, status=PublicationStatus.DRAFT))
+    stages = ["emergence", "amorcage", "creation"]
+    needs = ["financement", "statut-juridique", "local-foncier", "mise-en-reseau"]
+    for index in range(70):
+        funding = rng.random() < 0.4
+        amount_min = rng.choice([None, 1000, 5000]) if funding else None
+        OfferFactory(
+            structure=rng.choice(structures),
+            ref=rng.choice(["a", "B", "c", "É"]) + str(index),
+            title=rng.choice(TITLES),
+            offer_type=rng.choice(["financement", "lieu", "accompagnement", "information"]),
+            support_level=rng.choice([1, 2, 3]),
+            last_verified_at=rng.choice(VERIFIED),
+            status=PublicationStatus.PUBLISHED if rng.random() < 0.9 else PublicationStatus.DRAFT,
+            amount_min=amount_min,
+            amount_max=amount_min * 10 if amount_min else None,
+            min_structure_age=rng.choice([None, None, 2]),
+            max_structure_age=rng.choice([None, None, 5]),
+            esus_required=rng.random() < 0.2,
+            closes_on=rng.choice([None, None, datetime.date(2026, 12, 1), datetime.date(2027, 3, 15)]),
+            opens_on=rng.choice([None, None, datetime.date(2027, 2, 1)]),
+            coverage=rng.sample([*LEVELS[:1], *LEVELS[2:], "DEP-19"], rng.randint(1, 2)),
+            stages=rng.sample(stages, rng.randint(1, 2)),
+            needs=rng.sample(needs, rng.randint(0, 3)),
+            eligible_legal_forms=rng.choice([[], [], ["scop"], ["association", "collectif-non-constitue"]]),
+        )
+
+
+PROFILES = [
+    {"stage": "emergence"},
+    {"stage": "emergence", "needs": ["financement", "statut-juridique"]},
+    {"stage": "amorcage", "needs": ["local-foncier"], "legal_form": "scop", "amount": 8000},
+    {"stage": "creation", "legal_form": "collectif-non-constitue", "esus": False},
+    {"stage": "emergence", "needs": ["mise-en-reseau", "financement"], "legal_form": "association", "structure_age": 3},
+]
+
+
+@pytest.mark.parametrize("values", PROFILES)
+def test_the_database_ranks_as_the_engine_does(tangled_directory, values):
+    profile = selectors.build_profile(
+        commune=Territory.objects.get(key="COM-23077"),
+        stage=Stage.objects.get(slug=values["stage"]),
+        needs=list(Need.objects.filter(slug__in=values.get("needs", []))),
+        legal_form=values.get("legal_form"),
+        amount=values.get("amount"),
+        structure_age=values.get("structure_age"),
+        esus=values.get("esus"),
+    )
+    expected = rank(reference_candidates(), profile, today=TODAY)
+    assert len(expected) >= 4, "the directory should give this profile something to rank"
+    found = selectors.match(profile, today=TODAY)
+    assert [m.offer.pk for m in found] == [m.offer.pk for m in expected]
+    assert [m.rank for m in found] == list(range(1, len(expected) + 1))
+    assert [m.reasons for m in found] == [m.reasons for m in expected]
+    # Pages and the preview agree with the whole list.
+    ranked = selectors.RankedMatches(profile, today=TODAY)
+    assert [m.offer.pk for m in ranked[3:7]] == [m.offer.pk for m in expected[3:7]]
+    first, totals = selectors.match_preview(profile, today=TODAY, per_rubric=2)
+    assert sum(totals.values()) == len(expected)
+    for rubric, matches in first.items():
+        in_rubric = selectors.RankedMatches(profile, today=TODAY, rubric=rubric)
+        assert [(m.offer.pk, m.rank) for m in matches] == [(m.offer.pk, m.rank) for m in in_rubric[:2]]
+
+
+def test_ties_on_names_compare_ascii_without_case_and_the_rest_by_code_point():
+    assert sorted(["Zèbre", "alpha", "École", "Beta"], key=tie_text) == ["alpha", "Beta", "Zèbre", "École"]
+    assert tie_text("ÉCOLE Alpha") == "École alpha"
+
+
+# The entries follow every write --------------------------------------------------------------------------
+
+
+def expected_entries() -> set:
+    rows = set()
+    for candidate in reference_candidates():
+        offer = candidate.offer
+        if offer.status != PublicationStatus.PUBLISHED or offer.structure.status != PublicationStatus.PUBLISHED:
+            continue
+        for territory in offer.coverage.all():
+            for stage in offer.stages.all():
+                rows.add(
+                    (
+                        offer.pk,
+                        territory.pk,
+                        stage.pk,
+                        offer.offer_type,
+                        offer.last_verified_at,
+                        offer.closes_on,
+                        offer.amount_max,
+                        offer.esus_required,
+                        frozenset(need.pk for need in offer.needs.all()),
+                        frozenset(form.pk for form in offer.eligible_legal_forms.all()),
+                        tie_text(offer.structure.name),
+                        tie_text(offer.title),
+                        offer.ref,
+                    )
+                )
+    return rows
+
+
+def stored_entries() -> set:
+    def ids(text):
+        return frozenset(int(value) for value in text.strip(",").split(",") if value)
+
+    return {
+        (
+            entry.offer_id,
+            entry.territory_id,
+            entry.stage_id,
+            entry.offer_type,
+            entry.last_verified_at,
+            entry.closes_on,
+            entry.amount_max,
+            entry.esus_required,
+            ids(entry.need_ids),
+            ids(entry.legal_form_ids),
+            entry.structure_key,
+            entry.title_key,
+            entry.ref,
+        )
+        for entry in MatchEntry.objects.all()
+    }
+
+
+def assert_current():
+    stored = stored_entries()
+    assert stored == expected_entries()
+    return stored
+
+
+def test_entries_follow_every_write_to_offers_relations_and_structures():
+    offer = OfferFactory(coverage=["DEP-23", "FR"], stages=["emergence", "amorcage"], needs=["financement"])
+    assert len(assert_current()) == 4
+    # Model saves, relation changes and queryset updates alike.
+    offer.title = "ÉCOLE Coopérative"
+    offer.save()
+    assert_current()
+    offer.stages.remove(Stage.objects.get(slug="amorcage"))
+    offer.needs.add(Need.objects.get(slug="statut-juridique"))
+    offer.eligible_legal_forms.set([LegalForm.objects.get(slug="scop")])
+    offer.coverage.add(Territory.objects.get(key="COM-23077"))
+    assert len(assert_current()) == 3
+    Offer.objects.filter(pk=offer.pk).update(last_verified_at=NOW, closes_on=TODAY, amount_max=9000)
+    assert_current()
+    Offer.eligible_legal_forms.through.objects.filter(offer_id=offer.pk).delete()
+    assert_current()
+    # The structure: renamed, unpublished, published again.
+    Structure.objects.filter(pk=offer.structure_id).update(name="Zèbre Solidaire")
+    assert_current()
+    Structure.objects.filter(pk=offer.structure_id).update(status=PublicationStatus.DRAFT)
+    assert assert_current() == set()
+    structure = Structure.objects.get(pk=offer.structure_id)
+    structure.status = PublicationStatus.PUBLISHED
+    structure.save()
+    assert len(assert_current()) == 3
+    # Unpublished, then deleted.
+    Offer.objects.filter(pk=offer.pk).update(status=PublicationStatus.ARCHIVED)
+    assert assert_current() == set()
+    Offer.objects.filter(pk=offer.pk).update(status=PublicationStatus.PUBLISHED)
+    offer.delete()
+    assert assert_current() == set()
+    assert not MatchEntry.objects.exists()
+
+
+def test_entries_follow_a_merge_of_structures():
+    kept = StructureFactory(name="Maison de l'ESS", siret=None)
+    dropped = StructureFactory(name="Maison de l ESS", siret=None)
+    OfferFactory(structure=dropped, coverage=["DEP-23"], stages=["emergence"], ref="commune")
+    OfferFactory(structure=kept, coverage=["REG-75"], stages=["emergence"], ref="commune")
+    structure_merge(keep=kept, drop=dropped, user=UserFactory(), reason="Doublon")
+    stored = assert_current()
+    assert {entry[10] for entry in stored} == {"maison de l'ess"}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+@pytest.mark.postgres
+def test_entries_follow_bulk_inserts_with_copy():
+    from directory.services.bulk import insert_many
+
+    structure = StructureFactory()
+    offers = [
+        Offer(structure=structure, ref=f"copie-{index}", title=f"Copie {index}", offer_type="accompagnement",
+              status=PublicationStatus.PUBLISHED)
+        for index in range(3)
+    ]  # fmt: skip
+    Offer.objects.bulk_create(offers)
+    stage = Stage.objects.get(slug="emergence")
+    territory = Territory.objects.get(key="DEP-23")
+    insert_many("directory_offer_coverage", ["offer_id", "territory_id"], [(o.pk, territory.pk) for o in offers])
+    insert_many("directory_offer_stages", ["offer_id", "stage_id"], [(o.pk, stage.pk) for o in offers])
+    assert len(assert_current()) == 3
+
+
+def test_the_rebuild_command_rewrites_entries_lost_outside_the_triggers():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    OfferFactory(coverage=["DEP-23", "FR"], stages=["emergence"], needs=["financement"])
+    expected = assert_current()
+    MatchEntry.objects.all().delete()
+    out = StringIO()
+    call_command("rebuild_match_entries", stdout=out)
+    assert stored_entries() == expected
+    assert "2 entrées de correspondance réécrites" in out.getvalue()
