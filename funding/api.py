@@ -21,9 +21,10 @@ class MatchThrottle(AnonRateThrottle):
 
 
 class MatchPagination(LimitOffsetPagination):
-    """A profile may match thousands of offers: they are read page by page, in rank order."""
+    """Every match by default, as the command prints them; `limit` (500 at most) and `offset` read a page: a
+    profile may match a couple of thousand offers, and a page reads and explains only its own rows."""
 
-    default_limit = 50
+    default_limit = None
     max_limit = 500
 
 
@@ -38,7 +39,7 @@ MATCH_PARAMETERS = [
     OpenApiParameter("age", OpenApiTypes.INT, description="Âge de la structure (années)"),
     OpenApiParameter("esus", OpenApiTypes.STR, enum=["oui", "non"], description="Agrément ESUS"),
     OpenApiParameter(
-        "limit", OpenApiTypes.INT, description="Nombre de résultats par page (50 par défaut, 500 au plus)"
+        "limit", OpenApiTypes.INT, description="Nombre de résultats par page (500 au plus ; sans limite : tous)"
     ),
     OpenApiParameter("offset", OpenApiTypes.INT, description="Rang du premier résultat moins un (0 par défaut)"),
 ]
@@ -76,14 +77,16 @@ class MatchView(APIView):
         today = timezone.localdate()
         profile = selectors.build_profile(**form.profile_values())
         paginator = MatchPagination()
-        matches = paginator.paginate_queryset(selectors.RankedMatches(profile, today=today), request, view=self)
-        payload = results_payload(profile, matches, today=today)
+        ranked = selectors.RankedMatches(profile, today=today)
+        matches = paginator.paginate_queryset(ranked, request, view=self)
+        paged = matches is not None
+        payload = results_payload(profile, matches if paged else ranked[:], today=today)
         return Response(
             {
                 "profile": payload["profile"],
-                "count": paginator.count,
-                "next": paginator.get_next_link(),
-                "previous": paginator.get_previous_link(),
+                "count": ranked.count(),
+                "next": paginator.get_next_link() if paged else None,
+                "previous": paginator.get_previous_link() if paged else None,
                 "results": payload["results"],
             }
         )

@@ -10,6 +10,7 @@ and their legal-form restrictions). Whatever the directory's size:
 """
 
 import datetime
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
@@ -32,6 +33,8 @@ from directory.models import LegalForm, Offer, OfferType, Permanence, Publicatio
 from funding.grouping import ACCOMPANY, RUBRIC_OF_TYPE
 from funding.match_entries import MatchEntry
 from funding.matching import Candidate, Match, Profile, preferred_support_level, rank
+
+logger = logging.getLogger(__name__)
 
 # Candidates are read as plain rows, not model instances: a match may hold a couple of thousand offers and
 # building that many instances costs more than the query. The rows answer what the engine, the payload and
@@ -274,6 +277,10 @@ def explain(ids: list[int], profile: Profile, *, today: datetime.date, ranks: di
         for row in rows
     ]
     matches = rank(candidates, profile, today=today)
+    if len(matches) < len(ids):
+        # Entries disagree with their offers (a restore without triggers?): say so rather than page short.
+        dropped = sorted(set(ids) - {match.offer.id for match in matches})
+        logger.warning("Match entries out of date for offers %s: run manage.py rebuild_match_entries", dropped)
     if ranks is None:
         ranks = {offer_id: position for position, offer_id in enumerate(ids, start=1)}
     for match in matches:
@@ -319,7 +326,7 @@ class RankedMatches:
 
     def __getitem__(self, index) -> list[Match]:
         if not isinstance(index, slice):
-            return self[index : index + 1][0]
+            return self[index : index + 1 or None][0]
         chosen = self.ranking[index]
         return explain([offer_id for offer_id, _rank in chosen], self.profile, today=self.today, ranks=dict(chosen))
 

@@ -19,7 +19,11 @@ def changed(columns):
 
 
 def postgresql_statements():
-    body = ";\n".join(refresh("o.id = ANY(ids)", "postgresql"))
+    # The offers are locked first: two transactions refreshing the same offer from different rows (one
+    # unpublishing the offer, one publishing its structure) would otherwise each rebuild it from their own
+    # snapshot and leave entries of a state that never existed. Each later statement sees what the lock waited for.
+    lock = "SELECT 1 FROM directory_offer WHERE id = ANY(ids) ORDER BY id FOR NO KEY UPDATE"
+    body = ";\n".join([lock, *refresh("o.id = ANY(ids)", "postgresql")])
     statements = [
         f"""CREATE OR REPLACE FUNCTION funding_match_refresh(ids bigint[]) RETURNS void AS $$
         {body};

@@ -39,6 +39,7 @@ def test_the_api_reads_the_ranking_page_by_page(client, directory_around_faux):
     assert [row["rank"] for row in second["results"]] == [6, 7, 8]
     assert first["results"] + second["results"] == whole
     assert second["next"] is None
+    assert client.get(API, {**params, "limit": 1000}).json()["results"] == whole  # capped at 500
 
 
 def test_the_api_accepts_several_needs(client, directory_around_faux):

@@ -104,6 +104,7 @@ def test_the_database_ranks_as_the_engine_does(tangled_directory, values):
     # Pages and the preview agree with the whole list.
     ranked = selectors.RankedMatches(profile, today=TODAY)
     assert [m.offer.pk for m in ranked[3:7]] == [m.offer.pk for m in expected[3:7]]
+    assert (ranked[0].offer.pk, ranked[-1].offer.pk) == (expected[0].offer.pk, expected[-1].offer.pk)
     first, totals = selectors.match_preview(profile, today=TODAY, per_rubric=2)
     assert sum(totals.values()) == len(expected)
     for rubric, matches in first.items():
@@ -252,3 +253,20 @@ def test_the_rebuild_command_rewrites_entries_lost_outside_the_triggers():
     call_command("rebuild_match_entries", stdout=out)
     assert stored_entries() == expected
     assert "2 entrées de correspondance réécrites" in out.getvalue()
+
+
+def test_an_entry_its_offer_contradicts_is_not_shown_and_is_logged(caplog):
+    shown = OfferFactory(coverage=["DEP-23"], stages=["emergence"])
+    draft = OfferFactory(coverage=["DEP-23"], stages=["emergence"], status=PublicationStatus.DRAFT)
+    # What a restore without triggers could leave: an entry for an offer that is not published.
+    entry = MatchEntry.objects.get(offer_id=shown.pk)
+    entry.pk, entry.offer_id = None, draft.pk
+    entry.save()
+    profile = selectors.build_profile(
+        commune=Territory.objects.get(key="COM-23077"), stage=Stage.objects.get(slug="emergence")
+    )
+    ranked = selectors.RankedMatches(profile, today=TODAY)
+    with caplog.at_level("WARNING", logger="funding.selectors"):
+        assert [m.offer.pk for m in ranked[:]] == [shown.pk]
+    assert str(draft.pk) in caplog.text and "rebuild_match_entries" in caplog.text
+    assert ranked[0].offer.pk == shown.pk
