@@ -15,6 +15,7 @@ from funding.models import MatchEntry
 from support_chain.models import Need, Stage
 from tests.factories import OfferFactory, StructureFactory, UserFactory
 from tests.funding.conftest import LEVELS
+from tests.funding.test_referral_outbox import reference_data_restored  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -270,3 +271,35 @@ def test_an_entry_its_offer_contradicts_is_not_shown_and_is_logged(caplog):
         assert [m.offer.pk for m in ranked[:]] == [shown.pk]
     assert str(draft.pk) in caplog.text and "rebuild_match_entries" in caplog.text
     assert ranked[0].offer.pk == shown.pk
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL runs writers concurrently")
+@pytest.mark.usefixtures("reference_data_restored")
+def test_two_concurrent_writers_leave_the_entries_of_the_final_state():
+    """One transaction publishes the structure while another unpublishes its offer: no entry may survive."""
+    import threading
+
+    import psycopg
+
+    structure = StructureFactory(status=PublicationStatus.DRAFT)
+    offer = OfferFactory(structure=structure, coverage=["DEP-23"], stages=["emergence"])
+    settings = connection.settings_dict
+    dsn = psycopg.conninfo.make_conninfo(
+        dbname=settings["NAME"], user=settings["USER"], host=settings["HOST"], port=settings["PORT"] or 5432
+    )
+    with psycopg.connect(dsn) as first, psycopg.connect(dsn) as second:
+        first.execute("UPDATE directory_structure SET status = 'published' WHERE id = %s", [structure.pk])
+
+        def unpublish():
+            second.execute("UPDATE directory_offer SET status = 'draft' WHERE id = %s", [offer.pk])
+            second.commit()
+
+        writer = threading.Thread(target=unpublish)
+        writer.start()
+        writer.join(timeout=0.5)  # without the lock it finishes at once; with it, it waits for `first`
+        first.commit()
+        writer.join()
+    assert not MatchEntry.objects.filter(offer_id=offer.pk).exists()
+    assert_current()
