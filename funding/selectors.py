@@ -14,22 +14,10 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
-from django.db.models import (
-    Case,
-    CharField,
-    ExpressionWrapper,
-    F,
-    Func,
-    IntegerField,
-    Q,
-    Subquery,
-    Value,
-    When,
-)
-from django.db.models.functions import Abs, Cast, Concat
+from django.db import connection
 from django.urls import reverse
 
-from directory.models import LegalForm, Offer, OfferType, Permanence, PublicationStatus, TerritoryKind
+from directory.models import Offer, OfferType, Permanence, PublicationStatus, TerritoryKind
 from funding.grouping import ACCOMPANY, RUBRIC_OF_TYPE
 from funding.match_entries import MatchEntry
 from funding.matching import Candidate, Match, Profile, preferred_support_level, rank
@@ -162,16 +150,6 @@ def build_profile(*, commune, stage, needs=(), legal_form=None, **details) -> Pr
     )
 
 
-class CodePoints(Func):
-    """A text compared by code point on every database (the engine compares references as Python does)."""
-
-    output_field = CharField()
-    template = "%(expressions)s"
-
-    def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, template='(%(expressions)s) COLLATE "C"', **extra)
-
-
 def ranked(profile: Profile, *, today: datetime.date) -> list[tuple[int, str]]:
     """(offer id, rubric) of every offer passing the engine's hard filters, in the engine's order: one query.
 
@@ -179,47 +157,65 @@ def ranked(profile: Profile, *, today: datetime.date) -> list[tuple[int, str]]:
     covering several of them (its commune and its département, say) has one entry for each, identical but for
     the narrowness, which is a ranking criterion: its narrowest entry comes first and the others are dropped.
     Only two narrow columns travel; the rows to show are read and explained afterwards (`explain()`).
+
+    The SQL is written out rather than built with the ORM: it is the hot path of every match, and compiling
+    its ordering expressions cost as much as running it. Every value is a parameter.
     """
+    ops = connection.ops
     narrowness = {territory.pk: territory.narrowness for territory in profile.territories}
-    entries = MatchEntry.objects.filter(territory_id__in=list(narrowness), stage_id=profile.stage.pk).filter(
-        Q(closes_on__isnull=True) | Q(closes_on__gte=today)
-    )
+    where = [
+        f"territory_id IN ({', '.join(['%s'] * len(narrowness))})",
+        "stage_id = %s",
+        "(closes_on IS NULL OR closes_on >= %s)",
+    ]
+    params = [*narrowness, profile.stage.pk, ops.adapt_datefield_value(today)]
     if profile.legal_form:
-        form_id = Cast(Subquery(LegalForm.objects.filter(slug=profile.legal_form).values("pk")[:1]), CharField())
-        entries = entries.filter(
-            Q(legal_form_ids="") | Q(legal_form_ids__contains=Concat(Value(","), form_id, Value(",")))
+        # An unknown slug gives NULL: restricted offers are then excluded, as the engine excludes them.
+        where.append(
+            "(legal_form_ids = '' OR legal_form_ids LIKE "
+            "('%%,' || (SELECT CAST(id AS TEXT) FROM directory_legalform WHERE slug = %s) || ',%%'))"
         )
+        params.append(profile.legal_form)
     if profile.amount is not None:
-        entries = entries.filter(Q(amount_min__isnull=True) | Q(amount_min__lte=profile.amount)).filter(
-            Q(amount_max__isnull=True) | Q(amount_max__gte=profile.amount)
-        )
+        where.append("(amount_min IS NULL OR amount_min <= %s) AND (amount_max IS NULL OR amount_max >= %s)")
+        params += [profile.amount, profile.amount]
     age = profile.effective_age
     if age is not None:
-        entries = entries.filter(Q(min_structure_age__isnull=True) | Q(min_structure_age__lte=age)).filter(
-            Q(max_structure_age__isnull=True) | Q(max_structure_age__gte=age)
+        where.append(
+            "(min_structure_age IS NULL OR min_structure_age <= %s) "
+            "AND (max_structure_age IS NULL OR max_structure_age >= %s)"
         )
+        params += [age, age]
     if profile.esus is False:
-        entries = entries.filter(esus_required=False)
-    order = []
+        where.append("esus_required = %s")
+        params.append(False)
+    # The engine's sort key (funding.matching.sort_key), first criterion first. Without needs every offer meets
+    # none: the criterion is left out.
+    order, order_params = [], []
     if profile.needs:
-        # Without needs every offer meets none: the criterion is left out (a constant is no SQL ordering).
-        needs_met = sum(
-            (Case(When(need_ids__contains=f",{need.pk},", then=Value(1)), default=Value(0)) for need in profile.needs),
-            start=Value(0),
-        )
-        order.append(ExpressionWrapper(needs_met, output_field=IntegerField()).desc())
-    # The engine's sort key (funding.matching.sort_key), first criterion first.
+        order.append(" + ".join(["CASE WHEN need_ids LIKE %s THEN 1 ELSE 0 END"] * len(profile.needs)) + " DESC")
+        order_params += [f"%,{need.pk},%" for need in profile.needs]
+    order.append("CASE territory_id " + " ".join(["WHEN %s THEN %s"] * len(narrowness)) + " END")
+    order_params += [value for pair in narrowness.items() for value in pair]
+    order.append("ABS(support_level - %s)")
+    order_params.append(preferred_support_level(profile.stage))
+    codepoints = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
     order += [
-        Case(*[When(territory_id=pk, then=Value(rank)) for pk, rank in narrowness.items()]).asc(),
-        Abs(F("support_level") - preferred_support_level(profile.stage)).asc(),
-        F("last_verified_at").desc(nulls_last=True),
-        CodePoints("structure_key").asc(),
-        CodePoints("title_key").asc(),
-        CodePoints("ref").asc(),
-        F("offer_id").asc(),
+        "last_verified_at DESC NULLS LAST",
+        f"structure_key{codepoints}",
+        f"title_key{codepoints}",
+        f"ref{codepoints}",
+        "offer_id",
     ]
+    sql = (
+        f"SELECT offer_id, offer_type FROM {MatchEntry._meta.db_table} "
+        f"WHERE {' AND '.join(where)} ORDER BY {', '.join(order)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params + order_params)
+        rows = cursor.fetchall()
     seen, ranking = set(), []
-    for offer_id, offer_type in entries.order_by(*order).values_list("offer_id", "offer_type"):
+    for offer_id, offer_type in rows:
         if offer_id not in seen:
             seen.add(offer_id)
             ranking.append((offer_id, RUBRIC_OF_TYPE.get(offer_type, ACCOMPANY)))
