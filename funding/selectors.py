@@ -1,12 +1,12 @@
 """Reads for the matching: a profile's territories, then its matches ranked and paged by the database.
 
 A profile may match a couple of thousand offers when a région or France is covered; a holder reads the first
-ten of each rubric. So the database applies the engine's hard filters and its ranking (`ranked()`, the same
-keys as `funding.matching.sort_key`) and returns only the rows shown; the engine then checks and explains
-those rows (`explain()`: one query each for their covering territories, stages, the holder's needs they meet
-and their legal-form restrictions). Whatever the directory's size:
-- `match_preview()` (the results page): one ranked query + four;
-- `RankedMatches` (a rubric page by page, the API, the command): a count + one ranked query + four per slice.
+ten of each rubric. So the database applies the engine's hard filters and its ranking over the match entries
+(`ranked()`, the same keys as `funding.matching.sort_key`), returning offer ids only; the engine then checks and
+explains the rows shown (`explain()`: the offers, then one query each for their covering territories, stages,
+the holder's needs they meet and their legal-form restrictions). Whatever the directory's size:
+- `match_preview()` (the results page): the ranking + five;
+- `RankedMatches` (a rubric page by page, the API): the ranking once + five per slice (chunked beyond 500).
 """
 
 import datetime
@@ -112,13 +112,9 @@ class OfferRow:
 
 
 def _offer_rows(queryset) -> list[OfferRow]:
-    return _rows_of(queryset.values_list(*OFFER_COLUMNS, *STRUCTURE_COLUMNS, *INSTRUMENT_COLUMNS))
-
-
-def _rows_of(value_rows) -> list[OfferRow]:
     width = len(OFFER_COLUMNS)
     rows = []
-    for values in value_rows:
+    for values in queryset.values_list(*OFFER_COLUMNS, *STRUCTURE_COLUMNS, *INSTRUMENT_COLUMNS):
         fields = values[:width]
         name, siret, status, instrument_slug, instrument_name = values[width:]
         instrument_id, structure_id = fields[-2], fields[-1]
