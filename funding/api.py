@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from funding import selectors
 from funding.forms import ProfileForm
 from funding.payloads import results_payload
+from funding.sectors import SECTOR_CHOICES
 
 
 class MatchThrottle(AnonRateThrottle):
@@ -35,6 +36,13 @@ MATCH_PARAMETERS = [
     OpenApiParameter("legal_form", OpenApiTypes.STR, description="Forme juridique (association, scop…)"),
     OpenApiParameter("collective", OpenApiTypes.STR, enum=["collectif", "individuel"]),
     OpenApiParameter("sector", OpenApiTypes.STR, description="Secteur, texte libre"),
+    OpenApiParameter(
+        "keyword",
+        OpenApiTypes.STR,
+        many=True,
+        enum=[slug for slug, _label in SECTOR_CHOICES],
+        description="Secteur dans la liste (répétable)",
+    ),
     OpenApiParameter("amount", OpenApiTypes.INT, description="Montant recherché (€)"),
     OpenApiParameter("age", OpenApiTypes.INT, description="Âge de la structure (années)"),
     OpenApiParameter("esus", OpenApiTypes.STR, enum=["oui", "non"], description="Agrément ESUS"),

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from directory.forms import TerritoryField
 from directory.models import LegalForm
+from funding.sectors import SECTOR_CHOICES
 from support_chain.models import Need, Stage
 
 COLLECTIVE_CHOICES = [
@@ -20,9 +21,10 @@ STEPS = [
     ("etape", _("Où en est votre projet ?"), ["stage"]),
     ("besoins", _("De quoi avez-vous besoin ?"), ["need"]),
     ("structure", _("Votre structure"), ["legal_form", "collective", "age", "esus"]),
-    ("projet", _("Votre projet"), ["sector", "amount"]),
+    ("projet", _("Votre projet"), ["sector", "keyword", "amount"]),
 ]
 FIELD_NAMES = [name for _slug, _title, names in STEPS for name in names]
+MULTIPLE_FIELDS = {"need", "keyword"}
 
 
 class SlugChoiceField(forms.ModelChoiceField):
@@ -87,9 +89,20 @@ class ProfileForm(forms.Form):
     )
     sector = forms.CharField(
         label=_("Secteur d'activité"),
-        help_text=_("Facultatif, en quelques mots : alimentation, culture, mobilité…"),
+        help_text=_("Facultatif, en quelques mots : maraîchage, crèche parentale, ressourcerie…"),
         max_length=120,
         required=False,
+    )
+    keyword = forms.MultipleChoiceField(
+        label=_("Votre secteur dans la liste"),
+        help_text=_(
+            "Facultatif. Cochez ce qui décrit votre activité : les offres qui en parlent seront signalées, "
+            "aucune n'est écartée."
+        ),
+        choices=SECTOR_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("Secteur inconnu : « %(value)s ».")},
     )
     amount = forms.IntegerField(
         label=_("Montant recherché (en euros)"),
@@ -116,6 +129,7 @@ class ProfileForm(forms.Form):
             "legal_form": data.get("legal_form"),
             "collective": {"collectif": True, "individuel": False}.get(data.get("collective") or ""),
             "sector": data.get("sector") or "",
+            "keywords": tuple(data.get("keyword") or ()),
             "amount": data.get("amount"),
             "structure_age": data.get("age"),
             "esus": {"oui": True, "non": False}.get(data.get("esus") or ""),

@@ -22,8 +22,9 @@ Hard filters (an offer failing one is never a match):
    A collective not yet registered counts as 0 years old when no age is given;
 8. ESUS (when the profile says whether it holds the agreement): an offer requiring it is excluded for a
    structure without it.
-Sector and collective/individual are kept in the profile and shown back, but filter nothing: no offer field
-describes them.
+Sector and collective/individual are kept in the profile and shown back, but filter nothing and rank nothing: no
+offer field describes them. An offer whose text mentions the holder's sector (a keyword, or a word of the free
+text; funding/sectors.py) gets one more reason, « Mentionne votre secteur : … », and nothing else.
 
 Needs are not a filter (adding a need never removes a match); they rank. Ranking, first criterion first:
 1. more of the holder's needs met;
@@ -50,6 +51,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from directory.models import KIND_NARROWNESS, PublicationStatus, TerritoryKind
+from funding.sectors import SectorTerms, sector_terms
 
 NOT_REGISTERED = "collectif-non-constitue"
 MONTHS = [
@@ -97,6 +99,7 @@ class Profile:
     legal_form: str | None = None
     collective: bool | None = None
     sector: str = ""
+    keywords: tuple = ()
     amount: int | None = None
     structure_age: int | None = None
     esus: bool | None = None
@@ -110,6 +113,11 @@ class Profile:
         return [need.slug for need in self.needs]
 
     @property
+    def sector_terms(self) -> SectorTerms:
+        """What an offer's text must mention to be flagged as about the holder's sector (keyword slugs, free text)."""
+        return sector_terms(tuple(self.keywords), self.sector)
+
+    @property
     def effective_age(self) -> int | None:
         if self.structure_age is None and self.legal_form == NOT_REGISTERED:
             return 0
@@ -118,13 +126,30 @@ class Profile:
 
 @dataclass(frozen=True)
 class Candidate:
-    """An offer with its many-to-many values as plain slugs and keys (so unsaved offers can be ranked)."""
+    """An offer with its many-to-many values as plain slugs and keys (so unsaved offers can be ranked).
+
+    `text` is what the sector is looked for in; None reads it from the offer (title, description, structure name
+    and presentation), a string gives it when the offer is a row without its descriptions.
+    """
 
     offer: Any
     coverage_keys: frozenset = frozenset()
     stage_slugs: frozenset = frozenset()
     need_slugs: frozenset = frozenset()
     legal_form_slugs: frozenset = frozenset()
+    text: str | None = None
+
+    def sector_text(self) -> str:
+        if self.text is not None:
+            return self.text
+        return offer_text(self.offer)
+
+
+def offer_text(offer) -> str:
+    """The words an offer says about itself and its structure, where a sector can be mentioned."""
+    structure = offer.structure
+    parts = (offer.title, getattr(offer, "description", ""), structure.name, getattr(structure, "description", ""))
+    return "\n".join(part for part in parts if part)
 
 
 @dataclass
@@ -238,8 +263,10 @@ class _Reasons:
         self.amount = None
         if profile.amount is not None:
             self.amount = _("Montant compatible avec votre besoin : %(amount)s") % {"amount": euros(profile.amount)}
+        self.sector_terms = profile.sector_terms
+        self.sector = _("Mentionne votre secteur : %(sectors)s")
 
-    def __call__(self, offer, territory, needs_met: list) -> list[str]:
+    def __call__(self, offer, territory, needs_met: list, text: str = "") -> list[str]:
         reasons = [self.coverage[territory.kind] % {"name": territory.name}, self.stage]
         if needs_met:
             names = ", ".join(need.name.lower() for need in needs_met)
@@ -250,6 +277,8 @@ class _Reasons:
             reasons.append(self.closes % {"date": french_date(offer.closes_on)})
         if self.amount and (offer.amount_min is not None or offer.amount_max is not None):
             reasons.append(self.amount)
+        if self.sector_terms and (mentioned := self.sector_terms.mentioned_in(text)):
+            reasons.append(self.sector % {"sectors": ", ".join(mentioned)})
         return reasons
 
 
@@ -278,7 +307,9 @@ def rank(candidates: Iterable[Candidate], profile: Profile, *, today: datetime.d
             rank=position,
             territory=territory,
             needs_met=needs_met,
-            reasons=reasons_for(candidate.offer, territory, needs_met),
+            reasons=reasons_for(
+                candidate.offer, territory, needs_met, candidate.sector_text() if reasons_for.sector_terms else ""
+            ),
             upcoming=candidate.offer.opens_on is not None and candidate.offer.opens_on > today,
         )
         for position, (_key, candidate, territory, needs_met) in enumerate(scored, start=1)

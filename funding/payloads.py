@@ -15,6 +15,7 @@ def profile_payload(profile: Profile, *, today: datetime.date) -> dict:
         "legal_form": profile.legal_form,
         "collective": profile.collective,
         "sector": profile.sector,
+        "keywords": list(profile.keywords),
         "amount": profile.amount,
         "structure_age": profile.structure_age,
         "esus": profile.esus,

@@ -228,7 +228,8 @@ def _chunks(ids):
 
 
 def explain(ids: list[int], profile: Profile, *, today: datetime.date, ranks: dict | None = None) -> list[Match]:
-    """The engine's matches (reasons, territory, needs met) for offers the database ranked: five queries.
+    """The engine's matches (reasons, territory, needs met) for offers the database ranked: five queries (six
+    when the profile names a sector).
 
     `ranks` maps offer ids to their rank among all the profile's matches (default: their order in `ids`). The
     engine applies its hard filters again on the offers themselves: an entry can never show what the offer
@@ -238,9 +239,15 @@ def explain(ids: list[int], profile: Profile, *, today: datetime.date, ranks: di
         return []
     keys = {territory.pk: territory.key for territory in profile.territories}
     need_slugs = {need.pk: need.slug for need in profile.needs}
-    rows, coverage, stages, needs, legal_forms = [], [], [], [], []
+    rows, coverage, stages, needs, legal_forms, texts = [], [], [], [], [], {}
     for chunk in _chunks(ids):
         rows += _offer_rows(Offer.objects.filter(pk__in=chunk))
+        if profile.sector_terms:
+            # The descriptions only when a sector is looked for in them (a sixth query).
+            for offer_id, *parts in Offer.objects.filter(pk__in=chunk).values_list(
+                "id", "title", "description", "structure__name", "structure__description"
+            ):
+                texts[offer_id] = "\n".join(part for part in parts if part)
         coverage += Offer.coverage.through.objects.filter(offer_id__in=chunk, territory_id__in=keys).values_list(
             "offer_id", "territory_id"
         )
@@ -265,6 +272,7 @@ def explain(ids: list[int], profile: Profile, *, today: datetime.date, ranks: di
             stage_slugs=stages.get(row.id, frozenset()),
             need_slugs=needs.get(row.id, frozenset()),
             legal_form_slugs=legal_forms.get(row.id, frozenset()),
+            text=texts.get(row.id, ""),
         )
         for row in rows
     ]

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from funding import selectors, services
-from funding.forms import FIELD_NAMES, STEPS, ProfileForm, SendResultsForm
+from funding.forms import FIELD_NAMES, MULTIPLE_FIELDS, STEPS, ProfileForm, SendResultsForm
 from funding.grouping import RUBRICS, rubrics_of
 from portal.throttle import Throttle, client_ip
 
@@ -59,7 +59,7 @@ def questionnaire(request):
         if form.errors:
             return render_step(request, form, form.first_invalid_step(), query)
         return redirect(profile_url("funding:results", query))
-    initial = {name: data.getlist(name) if name == "need" else data.get(name) for name in FIELD_NAMES}
+    initial = {name: data.getlist(name) if name in MULTIPLE_FIELDS else data.get(name) for name in FIELD_NAMES}
     return render_step(request, ProfileForm(initial=initial), step, query)
 
 
@@ -137,6 +137,9 @@ def answer_text(form, cleaned, name) -> str:
         return value.holder_label or value.name
     if name == "need":
         return ", ".join(need.name for need in value)
+    if name == "keyword":
+        labels = dict(field.choices)
+        return f"{field.label} : " + ", ".join(str(labels[slug]).lower() for slug in value)
     if name == "legal_form":
         return value.name
     if hasattr(field, "choices"):

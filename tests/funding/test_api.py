@@ -69,3 +69,17 @@ def test_the_endpoint_is_in_the_api_schema():
     schema = SchemaGenerator().get_schema(request=None, public=True)
     operation = schema["paths"]["/parcours/api/correspondances/"]["get"]
     assert {parameter["name"] for parameter in operation["parameters"]} >= {"commune", "stage", "need", "legal_form"}
+
+
+def test_the_api_takes_sector_keywords_like_the_command(client, directory_around_faux):
+    offer = directory_around_faux["FR"]
+    offer.description = "Pour les projets culturels et les lieux de spectacle."
+    offer.save()
+    response = client.get(API, {"commune": "23077", "stage": "emergence", "keyword": ["culture", "numerique"]})
+    body = response.json()
+    assert body["profile"]["keywords"] == ["culture", "numerique"]
+    reasons = {row["offer_title"]: row["reasons"] for row in body["results"]}
+    assert reasons["Offre FR"][-1] == "Mentionne votre secteur : arts et culture"
+    bad = client.get(API, {"commune": "23077", "stage": "emergence", "keyword": "astronautique"})
+    assert bad.status_code == 400
+    assert bad.json()["errors"]["keyword"] == ["Secteur inconnu : « astronautique »."]

@@ -78,3 +78,24 @@ def test_the_table_output_is_readable(directory_around_faux):
     text = run_match("--commune", "23077", "--stage", "emergence", "--on", "2027-01-10")
     assert "7 offre(s) pour Faux-la-Montagne" in text
     assert "· Couvre votre EPCI : CC Creuse Grand Sud" in text
+
+
+def test_a_sector_adds_a_reason_to_the_offers_that_mention_it_and_changes_no_rank(directory_around_faux):
+    offer = directory_around_faux["DEP-23"]
+    offer.description = "Nous aidons les épiceries et les ressourceries du département."
+    offer.save()
+    base = ["--commune", "23077", "--stage", "emergence", "--on", "2027-01-10", "--json"]
+    plain = json.loads(run_match(*base))
+    payload = json.loads(run_match(*base, "--keyword", "alimentation", "--sector", "Ressourcerie"))
+    assert [row["offer_ref"] for row in payload["results"]] == [row["offer_ref"] for row in plain["results"]]
+    mentions = {row["offer_title"]: row["reasons"][-1] for row in payload["results"]}
+    assert mentions["Offre DEP-23"] == "Mentionne votre secteur : alimentation et agriculture, ressourcerie"
+    assert sum(reason.startswith("Mentionne") for reason in mentions.values()) == 1
+    assert payload["profile"]["keywords"] == ["alimentation"]
+    assert payload["profile"]["sector"] == "Ressourcerie"
+
+
+def test_an_unknown_keyword_is_named_in_a_french_error():
+    with pytest.raises(CommandError) as error:
+        run_match("--commune", "23077", "--stage", "emergence", "--keyword", "astronautique", "--json")
+    assert "--keyword : Secteur inconnu : « astronautique »." in str(error.value)

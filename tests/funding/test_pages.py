@@ -84,6 +84,30 @@ def test_the_last_step_leads_to_the_results_with_the_whole_profile(client):
     }
 
 
+def test_the_project_step_offers_sector_keywords_and_keeps_them_back_and_forth(client):
+    data = {"commune": "23077", "stage": "creation", "sector": "maraîchage", "keyword": ["alimentation", "tourisme"]}
+    back = client.get(QUESTIONNAIRE, {**data, "step": 5, "back": "1"})
+    assert query_of(back)["keyword"] == ["alimentation", "tourisme"]
+    html = client.get(QUESTIONNAIRE, {**data, "step": 5}).content.decode()
+    assert "<legend>Votre secteur dans la liste</legend>" in html
+    assert re.search(r'value="alimentation"[^>]*checked', html)
+    assert re.search(r'value="tourisme"[^>]*checked', html)
+    assert not re.search(r'value="culture"[^>]*checked', html)
+    assert 'value="maraîchage"' in html
+    unknown = client.get(QUESTIONNAIRE, {**data, "keyword": "astronautique", "step": 5, "next": "1"})
+    assert "Secteur inconnu : « astronautique »." in unknown.content.decode()
+
+
+def test_results_flag_the_offers_mentioning_the_sector(client, directory_around_faux):
+    offer = directory_around_faux["EPCI-200044014"]
+    offer.description = "Un accompagnement pour les fermes et les épiceries."
+    offer.save()
+    params = {"commune": "23077", "stage": "emergence", "keyword": "alimentation"}
+    html = client.get(RESULTS, params).content.decode()
+    assert html.count("Mentionne votre secteur : alimentation et agriculture") == 1
+    assert "Votre secteur dans la liste : alimentation et agriculture" in html
+
+
 def test_a_bad_amount_on_the_last_step_is_explained(client):
     response = client.get(
         QUESTIONNAIRE, {"step": 5, "commune": "23077", "stage": "creation", "amount": "beaucoup", "next": "1"}

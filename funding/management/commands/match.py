@@ -27,6 +27,10 @@ class Command(BaseCommand):
         parser.add_argument("--stage", required=True, help="Étape : emergence, amorcage, creation…")
         parser.add_argument("--need", action="append", default=[], help="Besoin (répétable) : financement…")
         parser.add_argument("--legal-form", default="", help="Forme juridique : association, scop…")
+        parser.add_argument("--sector", default="", help="Secteur, texte libre : « maraîchage bio »")
+        parser.add_argument(
+            "--keyword", action="append", default=[], help="Secteur dans la liste (répétable) : alimentation, culture…"
+        )
         parser.add_argument("--amount", default="", help="Montant recherché, en euros")
         parser.add_argument("--age", default="", help="Âge de la structure, en années")
         parser.add_argument("--esus", choices=["oui", "non"], default="", help="Agrément ESUS")
@@ -41,6 +45,8 @@ class Command(BaseCommand):
                 "stage": options["stage"],
                 "need": options["need"],
                 "legal_form": options["legal_form"],
+                "sector": options["sector"],
+                "keyword": options["keyword"],
                 "amount": options["amount"],
                 "age": options["age"],
                 "esus": options["esus"],
