@@ -1,4 +1,4 @@
-"""Models of the funding app; referral models live in funding/referrals/ (one package per subject)."""
+"""Models of the funding app; referrals and saved parcours live in their own packages (one per subject)."""
 
 from funding.match_entries import MatchEntry  # noqa: F401
 from funding.referrals.models import (  # noqa: F401
@@ -9,6 +9,7 @@ from funding.referrals.models import (  # noqa: F401
     ReferralTransition,
     SatisfactionAnswer,
 )
+from funding.saved_profiles.models import SavedProfile  # noqa: F401
 
 __all__ = [
     "MatchEntry",
@@ -18,4 +19,5 @@ __all__ = [
     "ReferralLine",
     "ReferralTransition",
     "SatisfactionAnswer",
+    "SavedProfile",
 ]

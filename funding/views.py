@@ -13,6 +13,8 @@ from django.views.decorators.http import require_GET, require_POST
 from funding import selectors, services
 from funding.forms import FIELD_NAMES, MULTIPLE_FIELDS, STEPS, ProfileForm, SendResultsForm
 from funding.grouping import RUBRICS, rubrics_of
+from funding.saved_profiles.forms import SaveProfileForm
+from funding.saved_profiles.models import SavedProfile
 from portal.throttle import Throttle, client_ip
 
 RUBRIC_PREVIEW = 10
@@ -188,8 +190,17 @@ def results(request):
         next_stage=next_stage,
         next_matches=next_matches,
         permanences=selectors.permanences_near(profile),
+        **saved_profile_context(request, query),
     )
     return render(request, "funding/results.html", context)
+
+
+def saved_profile_context(request, query) -> dict:
+    """« Enregistrer ce parcours dans mon compte »: the form, and whether it is saved already (signed in only)."""
+    if not request.user.is_authenticated:
+        return {"save_form": None, "already_saved": False}
+    already = SavedProfile.objects.of(request.user).for_query(query).exists()
+    return {"save_form": SaveProfileForm(), "already_saved": already}
 
 
 @require_POST

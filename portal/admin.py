@@ -16,6 +16,7 @@ class UserAdmin(BaseUserAdmin):
         (_("Identité"), {"fields": ["first_name", "last_name"]}),
         (_("Droits"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+        (_("Inscription d'un porteur de projet"), {"fields": ["terms_version", "terms_accepted_at"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
 

@@ -17,7 +17,7 @@ class InvalidLink(Exception):
 
     def __init__(self, reason: str):
         super().__init__(reason)
-        self.reason = reason  # "expired" or "invalid"
+        self.reason = reason  # "expired", "invalid", or a caller's own (e.g. "used")
 
 
 @dataclass(frozen=True)

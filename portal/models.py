@@ -31,6 +31,9 @@ class User(AbstractUser):
 
     username = None
     email = models.EmailField(_("adresse électronique"), unique=True)
+    # Set only by the holders' sign-up (/compte/inscription/): which terms were accepted, and when.
+    terms_version = models.CharField(_("version des conditions acceptées"), max_length=40, blank=True)
+    terms_accepted_at = models.DateTimeField(_("conditions acceptées le"), null=True, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []
@@ -43,6 +46,11 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.get_full_name() or self.email
+
+    @property
+    def awaits_activation(self) -> bool:
+        """True for an account made by the sign-up whose link was never used (never a deactivated account)."""
+        return not self.is_active and self.last_login is None and self.terms_accepted_at is not None
 
 
 class Curator(models.Model):

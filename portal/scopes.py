@@ -105,3 +105,16 @@ def navigation_roles(user) -> dict[str, bool]:
     # The same people as funding.referrals.selectors.can_prescribe: agents, curators and structure editors.
     referrer = user.is_superuser or bool(row.get("is_agent") or row.get("is_curator_row") or editor)
     return {"curator": curator, "referrer": referrer, "editor": editor}
+
+
+def holds_role(user) -> bool:
+    """True when the account carries a role (staff, curator, agent, structure member): its holder cannot delete it."""
+    from portal.models import Agent, Curator, StructureMembership
+
+    if user.is_staff or user.is_superuser:
+        return True
+    return (
+        Curator.objects.filter(user=user).exists()
+        or Agent.objects.filter(user=user).exists()
+        or StructureMembership.objects.filter(user=user).exists()
+    )

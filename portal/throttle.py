@@ -48,3 +48,6 @@ class Throttle:
 LOGIN_FAILURES = Throttle("login", limit=5, window=15 * 60)
 # A public form: ten sendings an hour per IP.
 PUBLIC_SUBMISSIONS = Throttle("submission", limit=10, window=60 * 60)
+# Holder sign-up: each accepted form sends an e-mail; per client IP and per address, within an hour.
+SIGNUP_CLIENTS = Throttle("signup-client", limit=5, window=60 * 60)
+SIGNUP_ADDRESSES = Throttle("signup-address", limit=3, window=60 * 60)

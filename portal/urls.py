@@ -9,6 +9,7 @@ admin.site.index_title = "Curation de l'annuaire"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("compte/parcours/", include("funding.saved_profiles.urls")),
     path("compte/", include("portal.account_urls")),
     path("directory/", include("directory.urls")),
     path("chaine/", include("support_chain.urls")),

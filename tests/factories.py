@@ -137,3 +137,31 @@ def deliver_outbox():
     from funding.referrals.services import outbox_send
 
     return outbox_send(ids=list(OutboxEmail.objects.pending().values_list("pk", flat=True)))
+
+
+# --- accounts and saved parcours ---------------------------------------------------------------------------
+
+
+def make_holder(**user_fields):
+    """A project holder's account, as the sign-up leaves it once activated (no role)."""
+    user_fields.setdefault("terms_version", "2026-11-v1")
+    user_fields.setdefault("terms_accepted_at", timezone.now())
+    return UserFactory(**user_fields)
+
+
+class SavedProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "funding.SavedProfile"
+
+    user = factory.LazyFunction(make_holder)
+    query = factory.Sequence(lambda n: f"commune=23077&stage=emergence&amount={n + 1000}")
+    query_digest = factory.LazyAttribute(lambda saved: _digest(saved.query))
+    label = "Faux-la-Montagne · Émergence"
+    consent_version = "2026-11-v1"
+    consent_given_at = factory.LazyFunction(timezone.now)
+
+
+def _digest(query: str) -> str:
+    from funding.saved_profiles.models import query_digest
+
+    return query_digest(query)

@@ -173,6 +173,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     "referrals-flush-outbox": {"task": "funding.referrals.tasks.flush_outbox", "schedule": 300.0},
     "referrals-daily": {"task": "funding.referrals.tasks.referral_daily", "schedule": crontab(hour=6, minute=15)},
+    # Sign-ups never activated are deleted after a week (their link expires after three days).
+    "accounts-purge-pending": {"task": "portal.tasks.purge_pending_accounts", "schedule": crontab(hour=4, minute=30)},
 }
 
 CACHES = {
