@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from portal import services
-from portal.forms import TERMS_VERSION, SignUpForm
+from portal.forms import TERMS_VERSION, ActivationForm, SignUpForm
 from portal.magic_links import InvalidLink
 from portal.scopes import holds_role
 from portal.throttle import SIGNUP_ADDRESSES, SIGNUP_CLIENTS, client_ip
@@ -45,9 +45,7 @@ def signup(request):
     if not (SIGNUP_CLIENTS.allow(client_ip(request)) and SIGNUP_ADDRESSES.allow(email)):
         # What was typed stays on the page (password fields are never sent back).
         return render(request, "registration/signup_form.html", {**context, "throttled": True}, status=429)
-    services.account_sign_up(
-        email=email, password=form.cleaned_data["password1"], terms_version=TERMS_VERSION, next_path=next_path
-    )
+    services.account_sign_up(email=email, terms_version=TERMS_VERSION, next_path=next_path)
     return redirect("signup_sent")
 
 
@@ -57,14 +55,18 @@ def signup_sent(request):
 
 @require_http_methods(["GET", "POST"])
 def activate(request, token):
-    """A GET only shows the button (mail scanners open links); the POST activates and signs in."""
+    """A GET only shows the password form (mail scanners open links); the POST sets it, activates and signs in."""
     try:
         user, next_path = services.account_from_activation_token(token)
     except InvalidLink as error:
         return render(request, "registration/activation_invalid.html", {"reason": error.reason}, status=410)
     if request.method != "POST":
-        return render(request, "registration/activate.html", {"token": token})
-    if not services.account_activate(user=user):
+        return render(request, "registration/activate.html", {"token": token, "form": ActivationForm(user=user)})
+    form = ActivationForm(request.POST, user=user)
+    if not form.is_valid():
+        return render(request, "registration/activate.html", {"token": token, "form": form}, status=400)
+    user = services.account_activate(user=user, password=form.cleaned_data["password1"])
+    if user is None:
         return render(request, "registration/activation_invalid.html", {"reason": "used"}, status=410)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     messages.success(request, _("Votre compte est activé : vous êtes connecté."))

@@ -45,7 +45,11 @@ class ThrottledAuthenticationForm(AuthenticationForm):
 
 
 class SignUpForm(forms.Form):
-    """A project holder's account: an address, a password, the terms. Never says whether the address is known."""
+    """A project holder's account: an address and the terms. Never says whether the address is known.
+
+    The password is chosen on the activation page (ActivationForm), by whoever received the link: someone who
+    signs up with another person's address never knows the password of the account that person activates.
+    """
 
     email = forms.EmailField(
         label=_("Adresse électronique"),
@@ -56,6 +60,23 @@ class SignUpForm(forms.Form):
             "invalid": _("Cette adresse électronique n'est pas valide."),
         },
     )
+    terms = forms.BooleanField(
+        label=TERMS_TEXT,
+        error_messages={"required": _("Cochez la case pour accepter les conditions du compte.")},
+    )
+    # Honeypot: hidden from people, filled by robots.
+    website = forms.CharField(required=False, label=_("Ne pas remplir ce champ"))
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()
+
+    def is_spam(self) -> bool:
+        return bool(self.data.get("website"))
+
+
+class ActivationForm(forms.Form):
+    """The password of an account being activated, typed twice, checked by Django's password validators."""
+
     password1 = forms.CharField(
         label=_("Mot de passe"),
         strip=False,
@@ -69,15 +90,10 @@ class SignUpForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         error_messages={"required": _("Saisissez à nouveau le mot de passe.")},
     )
-    terms = forms.BooleanField(
-        label=TERMS_TEXT,
-        error_messages={"required": _("Cochez la case pour accepter les conditions du compte.")},
-    )
-    # Honeypot: hidden from people, filled by robots.
-    website = forms.CharField(required=False, label=_("Ne pas remplir ce champ"))
 
-    def clean_email(self):
-        return self.cleaned_data["email"].strip().lower()
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
 
     def clean(self):
         cleaned = super().clean()
@@ -86,10 +102,7 @@ class SignUpForm(forms.Form):
             self.add_error("password2", _("Les deux mots de passe ne sont pas identiques."))
         elif password1:
             try:
-                password_validation.validate_password(password1, User(email=cleaned.get("email") or ""))
+                password_validation.validate_password(password1, self.user)
             except forms.ValidationError as error:
                 self.add_error("password1", error)
         return cleaned
-
-    def is_spam(self) -> bool:
-        return bool(self.data.get("website"))

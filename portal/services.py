@@ -3,7 +3,6 @@
 import datetime
 import logging
 
-from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -36,11 +35,12 @@ def curator_appoint(*, user: User, regions) -> Curator:
 
 
 @transaction.atomic
-def account_sign_up(*, email: str, password: str, terms_version: str, next_path: str = "") -> None:
-    """Create an inactive account and e-mail its activation link; for a known address, e-mail its owner instead.
+def account_sign_up(*, email: str, terms_version: str, next_path: str = "") -> None:
+    """Create an inactive account without a password and e-mail its activation link, where the password is
+    chosen; for a known address, e-mail its owner instead.
 
-    The caller learns nothing about which case happened (same return, same work done here), so the sign-up page
-    cannot tell whether an address has an account. E-mails are queued once the transaction commits."""
+    The caller learns nothing about which case happened (same return), so the sign-up page cannot tell whether an
+    address has an account. E-mails are queued once the transaction commits."""
     from portal.tasks import send_account_exists_email, send_activation_email
 
     email = User.objects.normalize_email(email).lower()
@@ -52,7 +52,7 @@ def account_sign_up(*, email: str, password: str, terms_version: str, next_path:
             terms_version=terms_version,
             terms_accepted_at=timezone.now(),
         )
-        user.set_password(password)
+        user.set_unusable_password()
         user.full_clean()
         try:
             with transaction.atomic():
@@ -62,10 +62,8 @@ def account_sign_up(*, email: str, password: str, terms_version: str, next_path:
         else:
             transaction.on_commit(lambda: send_activation_email.delay(user.pk, next_path))
             return
-    # Hash anyway, so a known address takes as long to answer as a new one.
-    make_password(password)
     if existing.awaits_activation:
-        # Signed up before and lost the e-mail: a fresh link; the first password stays.
+        # Signed up before and lost the e-mail: a fresh link.
         transaction.on_commit(lambda: send_activation_email.delay(existing.pk, next_path))
     elif existing.is_active:
         transaction.on_commit(lambda: send_account_exists_email.delay(existing.pk))
@@ -90,13 +88,20 @@ def account_from_activation_token(token: str) -> tuple[User, str]:
 
 
 @transaction.atomic
-def account_activate(*, user: User) -> bool:
-    """Activate an account awaiting activation; False when it was already activated (a link works once)."""
-    return bool(
-        User.objects.filter(
-            pk=user.pk, is_active=False, last_login__isnull=True, terms_accepted_at__isnull=False
-        ).update(is_active=True)
+def account_activate(*, user: User, password: str) -> User | None:
+    """Set the password of an account awaiting activation and activate it; None when it was already activated
+    (a link works once: the row is locked, so two submissions at once activate it once)."""
+    awaiting = (
+        User.objects.select_for_update()
+        .filter(pk=user.pk, is_active=False, last_login__isnull=True, terms_accepted_at__isnull=False)
+        .first()
     )
+    if awaiting is None:
+        return None
+    awaiting.set_password(password)
+    awaiting.is_active = True
+    awaiting.save(update_fields=["password", "is_active"])
+    return awaiting
 
 
 @transaction.atomic

@@ -29,14 +29,15 @@ def test_a_holder_signs_up_from_the_results_and_saves_the_parcours(site, page, e
     page.get_by_role("main").get_by_role("link", name="Créer un compte").click()
     assert_accessible(page)
     page.get_by_role("textbox", name="Adresse électronique").fill("camille.porteuse@exemple.org")
-    page.fill("#id_password1", "Un-mot-de-passe-solide-2026")
-    page.fill("#id_password2", "Un-mot-de-passe-solide-2026")
     page.get_by_label("J'accepte les conditions du compte", exact=False).check()
     page.get_by_role("button", name="Créer mon compte").click()
     page.get_by_role("heading", name="Vérifiez votre messagerie").wait_for()
 
     link = re.search(r"https?://\S+(/compte/activer/\S+/)", mail.outbox[-1].body).group(1)
     page.goto(site + link)
+    assert_accessible(page)
+    page.fill("#id_password1", "Un-mot-de-passe-solide-2026")
+    page.fill("#id_password2", "Un-mot-de-passe-solide-2026")
     page.get_by_role("button", name="Activer mon compte").click()
     page.wait_for_url(f"**{RESULTS}")
 

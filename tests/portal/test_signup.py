@@ -46,8 +46,12 @@ def eager_tasks():
 
 
 def sign_up(client, **fields):
-    data = {"email": ADDRESS, "password1": PASSWORD, "password2": PASSWORD, "terms": "on", "website": ""}
+    data = {"email": ADDRESS, "terms": "on", "website": ""}
     return client.post(SIGNUP, {**data, **fields})
+
+
+def activate(client, path, password=PASSWORD, confirmation=None):
+    return client.post(path, {"password1": password, "password2": password if confirmation is None else confirmation})
 
 
 def activation_path(message) -> str:
@@ -63,18 +67,18 @@ def test_signing_up_creates_an_inactive_account_and_emails_the_link_after_commit
     assert len(callbacks) == 1
     assert response.status_code == 302 and response["Location"] == SENT
     user = User.objects.get()
-    assert user.email == ADDRESS and not user.is_active and user.check_password(PASSWORD)
+    assert user.email == ADDRESS and not user.is_active and not user.has_usable_password()
     assert user.terms_version == TERMS_VERSION and user.terms_accepted_at
     [message] = mail.outbox
     assert message.to == [ADDRESS]
     assert "/compte/activer/" in message.body
     # No personal data in the URL nor in the logs.
     assert "camille" not in response["Location"].lower() and "camille" not in activation_path(message).lower()
-    assert ADDRESS not in caplog.text and PASSWORD not in caplog.text
+    assert ADDRESS not in caplog.text
     assert "Vérifiez votre messagerie" in client.get(SENT).content.decode()
 
 
-def test_the_link_shows_a_button_and_a_get_changes_nothing(client, django_capture_on_commit_callbacks):
+def test_the_link_shows_the_password_form_and_a_get_changes_nothing(client, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         sign_up(client)
     path = activation_path(mail.outbox[0])
@@ -82,6 +86,7 @@ def test_the_link_shows_a_button_and_a_get_changes_nothing(client, django_captur
     assert page.status_code == 200
     html = page.content.decode()
     assert 'method="post"' in html and "Activer mon compte" in html
+    assert 'name="password1"' in html and 'autocomplete="new-password"' in html
     assert not User.objects.get().is_active
     assert "_auth_user_id" not in client.session
 
@@ -89,31 +94,62 @@ def test_the_link_shows_a_button_and_a_get_changes_nothing(client, django_captur
 def test_activating_by_post_signs_in_and_continues_to_next(client, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         sign_up(client, next=RESULTS)
-    response = client.post(activation_path(mail.outbox[0]))
+    response = activate(client, activation_path(mail.outbox[0]))
     assert response.status_code == 302 and response["Location"] == RESULTS
     user = User.objects.get()
-    assert user.is_active and user.last_login
+    assert user.is_active and user.last_login and user.check_password(PASSWORD)
     assert client.session["_auth_user_id"] == str(user.pk)
 
 
 def test_without_next_the_activation_leads_to_my_parcours(client, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         sign_up(client)
-    response = client.post(activation_path(mail.outbox[0]))
+    response = activate(client, activation_path(mail.outbox[0]))
     assert response["Location"] == reverse("saved_profiles:list")
+
+
+def test_the_password_is_chosen_at_activation_so_a_stranger_signing_up_never_knows_it(
+    client, django_capture_on_commit_callbacks
+):
+    """Pre-hijacking: someone signs up with another person's address; the owner activates from the e-mail."""
+    with django_capture_on_commit_callbacks(execute=True):
+        sign_up(Client(), next=RESULTS)
+    stranger = Client()
+    assert not stranger.login(email=ADDRESS, password=PASSWORD)
+    activate(client, activation_path(mail.outbox[0]), password="Le-choix-de-la-proprietaire-7")
+    assert not stranger.login(email=ADDRESS, password=PASSWORD)
+    assert stranger.login(email=ADDRESS, password="Le-choix-de-la-proprietaire-7")
+
+
+def test_django_password_validators_apply_at_activation_and_nothing_changes_on_error(
+    client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        sign_up(client)
+    path = activation_path(mail.outbox[0])
+    numeric = activate(client, path, password="12345678")
+    assert numeric.status_code == 400
+    assert "Ce mot de passe est entièrement numérique." in numeric.content.decode()
+    mismatch = activate(client, path, confirmation="Autre-chose-encore-42")
+    assert mismatch.status_code == 400
+    assert "Les deux mots de passe ne sont pas identiques." in mismatch.content.decode()
+    assert PASSWORD not in mismatch.content.decode()
+    user = User.objects.get()
+    assert not user.is_active and not user.has_usable_password()
+    assert activate(client, path).status_code == 302
 
 
 @pytest.mark.parametrize("unsafe", ["https://ailleurs.example/piege", "//ailleurs.example/", "javascript:alert(1)"])
 def test_an_unsafe_next_is_ignored(client, django_capture_on_commit_callbacks, unsafe):
     with django_capture_on_commit_callbacks(execute=True):
         sign_up(client, next=unsafe)
-    response = client.post(activation_path(mail.outbox[0]))
+    response = activate(client, activation_path(mail.outbox[0]))
     assert response["Location"] == reverse("saved_profiles:list")
 
 
 def test_an_unsafe_next_signed_into_a_link_is_ignored_too(client):
     user = make_holder(is_active=False, last_login=None)
-    response = client.post(reverse("account_activate", args=[activation_token(user, "https://ailleurs.example/")]))
+    response = activate(client, reverse("account_activate", args=[activation_token(user, "https://ailleurs.example/")]))
     assert response["Location"] == reverse("saved_profiles:list")
 
 
@@ -121,9 +157,9 @@ def test_a_link_works_once(client, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         sign_up(client)
     path = activation_path(mail.outbox[0])
-    client.post(path)
+    activate(client, path)
     other = Client()
-    for response in (other.get(path), other.post(path)):
+    for response in (other.get(path), activate(other, path)):
         assert response.status_code == 410
         assert "Ce lien d'activation a déjà servi" in response.content.decode()
     assert "_auth_user_id" not in other.session
@@ -135,7 +171,7 @@ def test_a_tampered_link_is_refused(client):
     tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
     for response in (
         client.get(reverse("account_activate", args=[tampered])),
-        client.post(reverse("account_activate", args=[tampered])),
+        activate(client, reverse("account_activate", args=[tampered])),
     ):
         assert response.status_code == 410
         assert "incomplet ou a été modifié" in response.content.decode()
@@ -145,7 +181,7 @@ def test_a_tampered_link_is_refused(client):
 
 def test_a_link_made_for_another_purpose_is_refused(client):
     user = make_holder(is_active=False, last_login=None)
-    response = client.post(reverse("account_activate", args=[make_token("referral-confirm", user.pk)]))
+    response = activate(client, reverse("account_activate", args=[make_token("referral-confirm", user.pk)]))
     assert response.status_code == 410
     user.refresh_from_db()
     assert not user.is_active
@@ -156,7 +192,7 @@ def test_an_expired_link_is_refused(client):
         user = make_holder(is_active=False, last_login=None)
         token = activation_token(user)
     with time_machine.travel(datetime.datetime(2026, 11, 5, 9, tzinfo=datetime.UTC), tick=False):
-        response = client.post(reverse("account_activate", args=[token]))
+        response = activate(client, reverse("account_activate", args=[token]))
     assert response.status_code == 410
     assert "Ce lien d'activation a expiré." in response.content.decode()
     user.refresh_from_db()
@@ -166,7 +202,7 @@ def test_an_expired_link_is_refused(client):
 def test_a_link_never_reactivates_a_deactivated_account(client):
     """An account switched off by the team is not one awaiting activation, even with a valid signature."""
     user = UserFactory(is_active=False)
-    response = client.post(reverse("account_activate", args=[activation_token(user)]))
+    response = activate(client, reverse("account_activate", args=[activation_token(user)]))
     assert response.status_code == 410
     user.refresh_from_db()
     assert not user.is_active
@@ -175,7 +211,7 @@ def test_a_link_never_reactivates_a_deactivated_account(client):
 def test_an_existing_address_is_not_revealed(client, django_capture_on_commit_callbacks):
     owner = make_holder(email=ADDRESS)
     with django_capture_on_commit_callbacks(execute=True):
-        known = sign_up(client, password1="Autre-mot-de-passe-99", password2="Autre-mot-de-passe-99")
+        known = sign_up(client)
     with django_capture_on_commit_callbacks(execute=True):
         new = sign_up(Client(), email="nouvelle@exemple.org")
     assert (known.status_code, known["Location"]) == (new.status_code, new["Location"]) == (302, SENT)
@@ -188,15 +224,13 @@ def test_an_existing_address_is_not_revealed(client, django_capture_on_commit_ca
     assert "/compte/activer/" not in told.body
 
 
-def test_signing_up_again_before_activating_sends_a_fresh_link_and_keeps_the_first_password(
-    client, django_capture_on_commit_callbacks
-):
+def test_signing_up_again_before_activating_sends_a_fresh_link(client, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         sign_up(client)
-        sign_up(client, password1="Autre-mot-de-passe-99", password2="Autre-mot-de-passe-99", next=RESULTS)
-    assert User.objects.count() == 1 and User.objects.get().check_password(PASSWORD)
+        sign_up(client, next=RESULTS)
+    assert User.objects.count() == 1
     assert len(mail.outbox) == 2
-    response = client.post(activation_path(mail.outbox[1]))
+    response = activate(client, activation_path(mail.outbox[1]))
     assert response["Location"] == RESULTS
 
 
@@ -215,9 +249,7 @@ def test_the_honeypot_creates_nothing(client, django_capture_on_commit_callbacks
     assert not User.objects.exists() and mail.outbox == []
 
 
-def test_signing_up_is_rate_limited_per_client_keeping_what_was_typed_except_the_password(
-    client, django_capture_on_commit_callbacks
-):
+def test_signing_up_is_rate_limited_per_client_keeping_what_was_typed(client, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         statuses = [sign_up(client, email=f"personne{n}@exemple.org").status_code for n in range(5)]
         throttled = sign_up(client, email="sixieme@exemple.org", next=RESULTS)
@@ -228,7 +260,6 @@ def test_signing_up_is_rate_limited_per_client_keeping_what_was_typed_except_the
     assert 'value="sixieme@exemple.org"' in html
     assert re.search(r'name="terms"[^>]*checked', html)
     assert f'value="{RESULTS}"'.replace("&", "&amp;") in html
-    assert PASSWORD not in html
     assert not User.objects.filter(email="sixieme@exemple.org").exists()
     assert len(mail.outbox) == 5
 
@@ -239,20 +270,13 @@ def test_signing_up_is_rate_limited_per_address(client, django_capture_on_commit
     assert statuses == [302, 302, 302, 429]
 
 
-def test_djangos_password_validators_apply(client):
-    response = sign_up(client, password1="12345678", password2="12345678")
-    assert response.status_code == 400
-    html = response.content.decode()
-    assert "Ce mot de passe est entièrement numérique." in html
-    assert not User.objects.exists()
-
-
-def test_the_two_passwords_must_match_and_the_terms_be_accepted(client):
-    response = sign_up(client, password2="Autre-chose-encore-42", terms="")
+def test_the_terms_must_be_accepted_and_the_address_valid(client):
+    response = sign_up(client, email="pas-une-adresse", terms="")
     html = response.content.decode()
     assert response.status_code == 400
-    assert "Les deux mots de passe ne sont pas identiques." in html
+    assert "Cette adresse électronique n&#x27;est pas valide." in html
     assert "Cochez la case pour accepter les conditions du compte." in html
+    assert 'value="pas-une-adresse"' in html
     assert not User.objects.exists()
 
 
@@ -263,9 +287,7 @@ def test_the_sign_up_page_keeps_a_safe_next_only(client):
 
 
 def test_csrf_is_enforced():
-    response = Client(enforce_csrf_checks=True).post(
-        SIGNUP, {"email": ADDRESS, "password1": PASSWORD, "password2": PASSWORD, "terms": "on"}
-    )
+    response = Client(enforce_csrf_checks=True).post(SIGNUP, {"email": ADDRESS, "terms": "on"})
     assert response.status_code == 403
     assert not User.objects.exists()
 
