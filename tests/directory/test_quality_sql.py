@@ -7,10 +7,10 @@ import sys
 import pytest
 from django.db.models.functions import Now
 
-from directory.curation_selectors import scored, with_quality_facts
+from directory.curation_selectors import quality_ranking, scored, with_quality_facts
 from directory.models import Instrument, LegalForm, LinkCheck, LinkOutcome, Offer, PublicationStatus, Structure
 from directory.quality_sql import WHITESPACE, EpochMicroseconds, offer_score, structure_score
-from tests.factories import OfferFactory, StructureFactory
+from tests.factories import OfferFactory, StructureFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -240,3 +240,38 @@ def test_epoch_microseconds_reads_every_stored_precision():
             assert row.us is None
         else:
             assert row.us == (structure.last_verified_at - epoch) // datetime.timedelta(microseconds=1)
+
+
+def test_the_ranking_follows_the_python_scores():
+    rng = random.Random(7)
+    for index in range(25):
+        make_structure(
+            name=f"Structure {index:02d}",
+            description=rng.choice(["", "x"]),
+            website=rng.choice(["", "https://site.example/"]),
+            last_verified_at=verified(rng.uniform(0, 500)),
+            link=rng.choice(LINKS),
+        )
+    superuser = UserFactory(is_superuser=True)
+    rows = scored(with_quality_facts(Structure.objects.all()), now=NOW)
+    python = {row.entry.pk: row.quality.score for row in rows}
+    names = {row.entry.pk: row.entry.name for row in rows}
+
+    def ranking(**options):
+        return [(pk, score) for pk, score, _name in quality_ranking(superuser, now=NOW, **options)]
+
+    assert ranking() == sorted(python.items(), key=lambda item: (item[1], names[item[0]], item[0]))
+    assert ranking(sort="-score") == sorted(python.items(), key=lambda item: (-item[1], names[item[0]], item[0]))
+    assert ranking(sort="autre") == ranking()
+    assert ranking(sort="nom") == sorted(python.items(), key=lambda item: names[item[0]])
+    assert ranking(below=80) == [(pk, score) for pk, score in ranking() if score < 80]
+    assert 0 < len(ranking(below=80)) < len(python)
+
+
+def test_ties_come_by_name_without_case_on_every_database():
+    for name in ["bravo", "Écluse", "Alpha", "charlie"]:
+        make_structure(name=name)
+    superuser = UserFactory(is_superuser=True)
+    names = [name for _pk, _score, name in quality_ranking(superuser, now=NOW)]
+    assert names == ["Alpha", "bravo", "charlie", "Écluse"]  # str.lower(), then code points
+    assert [name for _pk, _score, name in quality_ranking(superuser, sort="nom", now=NOW)] == names
