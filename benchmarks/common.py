@@ -30,9 +30,11 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return p50, p95
 
 
-def measure(report: Report, group: str, name: str, call: Callable[[int], object], runs: int = 100) -> None:
-    """Time `call(i)` for i in range(runs) (after 5 warm-up calls): p50, p95 and queries per call."""
-    for i in range(5):
+def measure(
+    report: Report, group: str, name: str, call: Callable[[int], object], runs: int = 100, warmup: int = 5
+) -> None:
+    """Time `call(i)` for i in range(runs) (after `warmup` calls): p50, p95 and queries per call."""
+    for i in range(warmup):
         call(i)
     samples, queries = [], []
     for i in range(runs):

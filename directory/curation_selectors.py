@@ -3,8 +3,9 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Q
+from django.core.paginator import Page, Paginator
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
 
 from directory.models import (
     EditReview,
@@ -19,10 +20,12 @@ from directory.models import (
     UpdateRequest,
 )
 from directory.quality import Quality, offer_quality, structure_quality
+from directory.quality_sql import quality_score
 from directory.services.curation import display_value
 from portal.scopes import curated_offers, curated_regions, curated_structures
 
 HISTORY_PAGE_SIZE = 20
+QUALITY_PAGE_SIZE = 20
 SKIPPED_HISTORY_FIELDS = {"id", "created_at", "updated_at"}
 
 
@@ -110,21 +113,16 @@ class Scored:
         return "structure" if isinstance(self.entry, Structure) else "offre"
 
 
-def scored(entries: Iterable, *, checks=None, now=None) -> list[Scored]:
-    """Score entries annotated by `with_quality_facts`, in list order.
-
-    Their link checks come in one query: by id (a page of entries), or from `checks` (a whole scope, as a
-    subquery rather than thousands of ids).
-    """
+def scored(entries: Iterable, *, now=None) -> list[Scored]:
+    """Score entries annotated by `with_quality_facts`, in list order; their link checks come in one query."""
     entries = list(entries)
-    if checks is None:
-        structure_ids = [e.pk for e in entries if isinstance(e, Structure)]
-        offer_ids = [e.pk for e in entries if isinstance(e, Offer)]
-        checks = (
-            LinkCheck.objects.filter(Q(structure_id__in=structure_ids) | Q(offer_id__in=offer_ids))
-            if entries
-            else LinkCheck.objects.none()
-        )
+    structure_ids = [e.pk for e in entries if isinstance(e, Structure)]
+    offer_ids = [e.pk for e in entries if isinstance(e, Offer)]
+    checks = (
+        LinkCheck.objects.filter(Q(structure_id__in=structure_ids) | Q(offer_id__in=offer_ids))
+        if entries
+        else LinkCheck.objects.none()
+    )
     links = {(Offer, c.offer_id) if c.offer_id else (Structure, c.structure_id): c for c in checks}
     rows = []
     for entry in entries:
@@ -144,34 +142,53 @@ def scored(entries: Iterable, *, checks=None, now=None) -> list[Scored]:
     return rows
 
 
+# On (pk, score, label) rows, as the page used to sort its entries: ties by the label's str.lower(), then by pk.
 QUALITY_SORTS = {
-    "score": lambda row: (row.quality.score, str(row.entry).lower(), row.entry.pk),
-    "-score": lambda row: (-row.quality.score, str(row.entry).lower(), row.entry.pk),
-    "nom": lambda row: (str(row.entry).lower(), row.entry.pk),
+    "score": lambda row: (row[1], row[2].lower(), row[0]),
+    "-score": lambda row: (-row[1], row[2].lower(), row[0]),
+    "nom": lambda row: (row[2].lower(), row[0]),
 }
 
 
-def quality_list(user, *, kind: str = "structure", departement=None, below: int | None = None, sort="score"):
-    """Scores of the published entries the user curates, lowest first by default.
+def quality_ranking(
+    user, *, kind: str = "structure", departement=None, below: int | None = None, sort: str = "score", now=None
+) -> list[tuple[int, int, str]]:
+    """(pk, quality_score, label) of the published entries the user curates, lowest score first by default.
 
-    Scored in Python (the score mixes the clock and thresholds the database has no business knowing), from one
-    query for the entries and one for their link checks, whatever the scope's size.
+    The database scores the whole scope in one query (directory.quality_sql) and returns three columns a row;
+    the filter and the sort run on those rows, so the score is computed once per entry whatever the options.
     """
-    structures = curated_structures(user).published()
-    offers = curated_offers(user).published()
-    if departement is not None:
-        structures = structures.filter(commune__departement=departement)
-        offers = offers.filter(structure__commune__departement=departement)
     if kind == "structure":
-        entries = with_quality_facts(structures).select_related("commune__departement")
-        checks = LinkCheck.objects.filter(structure__in=structures.values("pk"))
+        entries = curated_structures(user).published()
+        if departement is not None:
+            entries = entries.filter(commune__departement=departement)
+        label = F("name")
     else:
-        entries = with_quality_facts(offers).select_related("structure")
-        checks = LinkCheck.objects.filter(offer__in=offers.values("pk"))
-    rows = scored(entries, checks=checks)
+        entries = curated_offers(user).published()
+        if departement is not None:
+            entries = entries.filter(structure__commune__departement=departement)
+        label = F("title")
+    rows = entries.annotate(quality_score=quality_score(entries.model, now), label=label)
+    rows = rows.values_list("pk", "quality_score", "label")
     if below is not None:
-        rows = [row for row in rows if row.quality.score < below]
+        rows = [row for row in rows if row[1] < below]
     return sorted(rows, key=QUALITY_SORTS.get(sort, QUALITY_SORTS["score"]))
+
+
+def quality_page(user, page_number, *, kind: str = "structure", now=None, **filters) -> tuple[Page, list[Scored]]:
+    """One page of `quality_ranking`, its entries scored by directory.quality with what to fix.
+
+    Three queries whatever the scope's size: the scores, the page's entries, their link checks.
+    """
+    now = now or timezone.now()  # one clock for the database's scores and the page's
+    page = Paginator(quality_ranking(user, kind=kind, now=now, **filters), QUALITY_PAGE_SIZE).get_page(page_number)
+    ids = [pk for pk, _score, _label in page.object_list]
+    if kind == "structure":
+        entries = Structure.objects.select_related("commune__departement")
+    else:
+        entries = Offer.objects.select_related("structure")
+    by_id = with_quality_facts(entries.filter(pk__in=ids)).in_bulk()
+    return page, scored([by_id[pk] for pk in ids if pk in by_id], now=now)  # unless deleted in between
 
 
 def visible_imports(user):

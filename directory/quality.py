@@ -41,6 +41,30 @@ FRESH_FOR = datetime.timedelta(days=183)
 GOOD_FROM = 80
 FAIR_FROM = 50
 
+# The completeness criteria and their weights (directory.quality_sql writes the same criteria in SQL).
+STRUCTURE_WEIGHTS = {
+    "description": 12,
+    "contact": 10,
+    "published_offer": 10,
+    "website": 6,
+    "coordinates": 6,
+    "address": 5,
+    "legal_form": 4,
+    "opening_hours": 4,
+    "accessibility": 3,
+}
+OFFER_WEIGHTS = {
+    "description": 12,
+    "how_to_access": 10,
+    "contact": 10,
+    "needs": 8,
+    "coverage": 8,
+    "stages": 6,
+    "instrument": 4,  # funding offers only
+    "amount": 4,  # funding offers only
+    "call_dates": 6,  # calls for projects only: both dates, and not closed yet
+}
+
 # Lazy: translated only for the criteria an entry misses (scoring a région's thousands of entries stays fast).
 M = {
     "structure_description": gettext_lazy("Ajoutez une présentation de la structure"),
@@ -181,30 +205,17 @@ def structure_quality(
 ) -> Quality:
     """The structure's score; `link` is the check of its website, if any."""
     now = now or timezone.now()
-    s = structure
+    s, w = structure, STRUCTURE_WEIGHTS
     criteria = [
-        _Criterion(12, bool(s.description.strip()), M["structure_description"], "description"),
-        _Criterion(10, bool(s.email or s.phone.strip()), M["contact"], "email"),
-        _Criterion(
-            10,
-            has_published_offer,
-            M["published_offer"],
-        ),
-        _Criterion(6, bool(s.website), M["website"], "website"),
-        _Criterion(
-            6,
-            s.latitude is not None and s.longitude is not None,
-            M["coordinates"],
-        ),
-        _Criterion(5, bool(s.address.strip() and s.commune_id), M["address"], "address"),
-        _Criterion(4, s.legal_form_id is not None, M["legal_form"], "legal_form"),
-        _Criterion(4, bool(s.opening_hours.strip()), M["opening_hours"], "opening_hours"),
-        _Criterion(
-            3,
-            bool(s.accessibility.strip()),
-            M["accessibility"],
-            "accessibility",
-        ),
+        _Criterion(w["description"], bool(s.description.strip()), M["structure_description"], "description"),
+        _Criterion(w["contact"], bool(s.email or s.phone.strip()), M["contact"], "email"),
+        _Criterion(w["published_offer"], has_published_offer, M["published_offer"]),
+        _Criterion(w["website"], bool(s.website), M["website"], "website"),
+        _Criterion(w["coordinates"], s.latitude is not None and s.longitude is not None, M["coordinates"]),
+        _Criterion(w["address"], bool(s.address.strip() and s.commune_id), M["address"], "address"),
+        _Criterion(w["legal_form"], s.legal_form_id is not None, M["legal_form"], "legal_form"),
+        _Criterion(w["opening_hours"], bool(s.opening_hours.strip()), M["opening_hours"], "opening_hours"),
+        _Criterion(w["accessibility"], bool(s.accessibility.strip()), M["accessibility"], "accessibility"),
     ]
     link_fix = _link_fix(link, _("Le site web"), now) if is_broken(link, s.website) else None
     return _score(criteria, s.last_verified_at, link_fix, now)
@@ -221,42 +232,32 @@ def offer_quality(
 ) -> Quality:
     """The offer's score; `link` is the check of its page, if any."""
     now = now or timezone.now()
-    o = offer
+    o, w = offer, OFFER_WEIGHTS
     criteria = [
-        _Criterion(12, bool(o.description.strip()), M["offer_description"], "description"),
-        _Criterion(10, bool(o.how_to_access.strip()), M["how_to_access"], "how_to_access"),
-        _Criterion(10, bool(o.url or o.email), M["offer_contact"], "url"),
-        _Criterion(8, has_needs, M["needs"], "needs"),
-        _Criterion(8, has_coverage, M["coverage"], "coverage"),
-        _Criterion(6, has_stages, M["stages"], "stages"),
+        _Criterion(w["description"], bool(o.description.strip()), M["offer_description"], "description"),
+        _Criterion(w["how_to_access"], bool(o.how_to_access.strip()), M["how_to_access"], "how_to_access"),
+        _Criterion(w["contact"], bool(o.url or o.email), M["offer_contact"], "url"),
+        _Criterion(w["needs"], has_needs, M["needs"], "needs"),
+        _Criterion(w["coverage"], has_coverage, M["coverage"], "coverage"),
+        _Criterion(w["stages"], has_stages, M["stages"], "stages"),
     ]
     if o.offer_type == OfferType.FUNDING:
         criteria += [
-            _Criterion(
-                4,
-                o.instrument_id is not None,
-                M["instrument"],
-                "instrument",
-            ),
-            _Criterion(
-                4,
-                o.amount_min is not None or o.amount_max is not None,
-                M["amount"],
-                "amount_min",
-            ),
+            _Criterion(w["instrument"], o.instrument_id is not None, M["instrument"], "instrument"),
+            _Criterion(w["amount"], o.amount_min is not None or o.amount_max is not None, M["amount"], "amount_min"),
         ]
     if o.is_call_for_projects:
         today = timezone.localdate(now)
         if o.opens_on is None:
-            criteria.append(_Criterion(6, False, M["opens_on"], "opens_on"))
+            criteria.append(_Criterion(w["call_dates"], False, M["opens_on"], "opens_on"))
         elif o.closes_on is None:
-            criteria.append(_Criterion(6, False, M["closes_on"], "closes_on"))
+            criteria.append(_Criterion(w["call_dates"], False, M["closes_on"], "closes_on"))
         elif o.closes_on < today:
             message = _(
                 "L'appel est clos depuis le %(date)s : indiquez les dates de la prochaine session ou archivez l'offre"
             ) % {"date": _date(o.closes_on, now)}
-            criteria.append(_Criterion(6, False, message, "closes_on"))
+            criteria.append(_Criterion(w["call_dates"], False, message, "closes_on"))
         else:
-            criteria.append(_Criterion(6, True, ""))
+            criteria.append(_Criterion(w["call_dates"], True, ""))
     link_fix = _link_fix(link, _("La page de l'offre"), now) if is_broken(link, o.url) else None
     return _score(criteria, o.last_verified_at, link_fix, now)

@@ -1,13 +1,12 @@
 """The curators' « Qualité des fiches »: the published entries of their scope, lowest score first, with what to fix."""
 
 from django import forms
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from directory.curation_selectors import quality_list
+from directory.curation_selectors import quality_page
 from directory.models import Territory, TerritoryKind
-from directory.views.curation_staff import PAGE_SIZE, curator_required
+from directory.views.curation_staff import curator_required
 from portal.scopes import curated_regions
 
 
@@ -47,12 +46,12 @@ def quality(request):
     form = QualityFilterForm(request.GET or None, user=request.user)
     values = form.cleaned_data if form.is_valid() else {}
     kind = values.get("type") or "structure"
-    rows = quality_list(
+    page, rows = quality_page(
         request.user,
+        request.GET.get("page"),
         kind="structure" if kind == "structure" else "offer",
         departement=values.get("departement"),
         below=values.get("sous"),
         sort=values.get("tri") or "score",
     )
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "curation/quality.html", {"form": form, "page": page, "kind": kind})
+    return render(request, "curation/quality.html", {"form": form, "page": page, "rows": rows, "kind": kind})

@@ -175,3 +175,16 @@ def test_the_quality_page_runs_a_fixed_number_of_queries(client, django_assert_m
         response = client.get(reverse("curation:quality"))
         client.get(reverse("curation:my_structures"))
     assert "page=2" in response.content.decode()
+
+
+def test_the_quality_pages_follow_the_ranking(client):
+    client.force_login(make_curator("REG-75"))
+    for index in range(22):
+        complete(name=f"Fiche {index:02d}", description="" if index < 11 else "Une présentation.")
+    first = client.get(reverse("curation:quality")).content.decode()
+    second = client.get(reverse("curation:quality"), {"page": 2}).content.decode()
+    assert "22 fiches" in first and "Fiche 00" in first and "Fiche 19" in first and "Fiche 20" not in first
+    assert "Fiche 20" in second and "Fiche 21" in second and "Fiche 10" not in second
+    assert first.index("Fiche 10") < first.index("Fiche 11")  # 88 before 100
+    beyond = client.get(reverse("curation:quality"), {"page": 99}).content.decode()
+    assert "Fiche 21" in beyond  # the last page
