@@ -89,22 +89,36 @@ def _candidate_ids(structures) -> list[tuple[int, int, str, float]]:
 
 
 def _trigram_pairs(ids: list[int]) -> list[tuple[int, int, float]]:
+    """Similar names among `ids` in the same commune or the same EPCI.
+
+    Two equi-joins (same commune, same EPCI) rather than one join on « same commune OR same EPCI »: PostgreSQL
+    can hash an equi-join, while the OR made it compare every pair of the scope (a région's 2,800 structures
+    took 25 s, the country's 20,000 more than three minutes).
+    """
     if not ids:
         return []
     sql = """
-        SELECT a.id, b.id, similarity(a.name, b.name) AS score
-        FROM directory_structure a
-        JOIN directory_territory ca ON ca.id = a.commune_id
-        JOIN directory_structure b ON b.id > a.id
-        JOIN directory_territory cb ON cb.id = b.commune_id
-        WHERE a.id = ANY(%s) AND b.id = ANY(%s)
-          AND (a.commune_id = b.commune_id OR (ca.epci_id IS NOT NULL AND ca.epci_id = cb.epci_id))
-          AND similarity(a.name, b.name) >= %s
-        ORDER BY score DESC, a.id, b.id
+        WITH scope AS (
+            SELECT s.id, s.name, s.commune_id, t.epci_id
+            FROM directory_structure s
+            JOIN directory_territory t ON t.id = s.commune_id
+            WHERE s.id = ANY(%s)
+        ),
+        neighbours AS (
+            SELECT a.id AS first_id, b.id AS second_id, a.name AS first_name, b.name AS second_name
+            FROM scope a JOIN scope b ON b.commune_id = a.commune_id AND b.id > a.id
+            UNION
+            SELECT a.id, b.id, a.name, b.name
+            FROM scope a JOIN scope b ON b.epci_id = a.epci_id AND b.id > a.id
+        )
+        SELECT first_id, second_id, similarity(first_name, second_name) AS score
+        FROM neighbours
+        WHERE similarity(first_name, second_name) >= %s
+        ORDER BY score DESC, first_id, second_id
         LIMIT %s
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [ids, ids, TRIGRAM_THRESHOLD, MAX_PAIRS])
+        cursor.execute(sql, [ids, TRIGRAM_THRESHOLD, MAX_PAIRS])
         return [(first, second, float(score)) for first, second, score in cursor.fetchall()]
 
 
