@@ -5,6 +5,30 @@ from django.conf import settings
 from django.db import connection
 
 
+@pytest.fixture
+def eager_celery(request):
+    """Tasks run in-process, even when REDIS_URL points at a real broker; tests marked `redis` keep the broker."""
+    from portal.celery import app
+
+    if "redis" in request.keywords:
+        yield
+        return
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def empty_cache():
+    """A cache without the counters of other tests (throttles)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Every test database holds the real territorial referential (loaded once per session)."""

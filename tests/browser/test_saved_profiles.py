@@ -5,7 +5,6 @@ import re
 import pytest
 from django.core import mail
 
-from portal.celery import app
 from tests.browser.axe import assert_accessible
 from tests.factories import OfferFactory
 
@@ -14,15 +13,7 @@ pytestmark = pytest.mark.browser
 RESULTS = "/parcours/resultats/?commune=23077&stage=emergence"
 
 
-@pytest.fixture
-def eager_tasks():
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
-
-
-def test_a_holder_signs_up_from_the_results_and_saves_the_parcours(site, page, eager_tasks):
+def test_a_holder_signs_up_from_the_results_and_saves_the_parcours(site, page, eager_celery):
     OfferFactory(title="Premier accueil des porteurs", coverage=["DEP-23"], stages=["emergence"])
     page.goto(site + RESULTS)
     page.get_by_role("link", name="Se connecter ou créer un compte pour enregistrer ce parcours").click()

@@ -2,36 +2,16 @@ import logging
 
 import pytest
 from django.core import mail
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
 from portal.celery import app
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache", "eager_celery")]
 
 SEND = reverse("funding:send_results")
 PROFILE = {"commune": "23077", "stage": "emergence", "need": "financement"}
 ADDRESS = "camille.porteuse@exemple.org"
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def eager_tasks(request):
-    """Run the task in-process (even with REDIS_URL), except in the test that goes through the broker."""
-    if "redis" in request.keywords:
-        yield
-        return
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
 
 
 def send(client, **fields):

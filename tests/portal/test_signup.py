@@ -8,18 +8,16 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 from django.core import mail
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.celery import app
 from portal.forms import TERMS_VERSION
 from portal.magic_links import make_token
 from portal.services import activation_token, pending_accounts_purge
 from tests.factories import UserFactory, make_holder
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache", "eager_celery")]
 
 User = get_user_model()
 SIGNUP = reverse("signup")
@@ -27,22 +25,6 @@ SENT = reverse("signup_sent")
 ADDRESS = "camille.porteuse@exemple.org"
 PASSWORD = "Un-mot-de-passe-solide-2026"
 RESULTS = "/parcours/resultats/?commune=23077&stage=emergence"
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def eager_tasks():
-    """E-mail tasks run in-process, even when REDIS_URL points at a real broker."""
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
 
 
 def sign_up(client, **fields):
