@@ -16,9 +16,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Curator, User
 from benchmarks.common import measure
-from directory.models import LinkCheck, LinkOutcome, Offer, Structure, Territory
-from portal.models import Curator, User
+from curation.models import LinkCheck, LinkOutcome
+from directory.models import Offer, Structure, Territory
 
 LATER_PAGE = 50
 SLOW = 5  # seconds: a page this slow is timed twice, not `runs` times

@@ -7,11 +7,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Agent, Curator, User
 from benchmarks.common import measure
 from directory.models import Offer, Territory
 from funding.referrals.models import CONSENT_VERSION, LineStatus, Referral, ReferralLine
 from funding.referrals.selectors import referral_stats, referrals_visible_to
-from portal.models import Agent, Curator, User
 
 REFERRALS = 10_000
 

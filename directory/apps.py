@@ -1,12 +1,12 @@
 from django.apps import AppConfig
 from django.db.backends.signals import connection_created
 
+from directory.search import fold_text
+
 
 def register_sqlite_functions(sender, connection, **kwargs):
     """Give every SQLite connection the function the search triggers call (see migration 0003)."""
     if connection.vendor == "sqlite":
-        from directory.search import fold_text
-
         connection.connection.create_function("guichet_search_text", -1, fold_text, deterministic=True)
 
 

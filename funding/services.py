@@ -1,6 +1,5 @@
+from celery import signature
 from django.db import transaction
-
-from funding.tasks import send_results_link
 
 
 def results_link_send(*, email: str, results_url: str) -> None:
@@ -9,7 +8,7 @@ def results_link_send(*, email: str, results_url: str) -> None:
     The task receives only the address and the link; `kwargsrepr` keeps the address out of Celery's logs.
     """
     transaction.on_commit(
-        lambda: send_results_link.apply_async(
+        lambda: signature("funding.tasks.send_results_link").apply_async(
             kwargs={"email": email, "results_url": results_url},
             kwargsrepr=repr({"email": "***", "results_url": results_url}),
         )

@@ -10,12 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.throttle import Throttle, client_ip
 from funding import selectors, services
 from funding.forms import FIELD_NAMES, MULTIPLE_FIELDS, STEPS, ProfileForm, SendResultsForm
 from funding.grouping import RUBRICS, rubrics_of
 from funding.saved_profiles.forms import SaveProfileForm
 from funding.saved_profiles.models import SavedProfile
-from portal.throttle import Throttle, client_ip
 
 RUBRIC_PREVIEW = 10
 RUBRIC_PAGE = 25

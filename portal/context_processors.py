@@ -1,5 +1,6 @@
 from django.utils.functional import SimpleLazyObject
 
+from accounts.scopes import navigation_roles
 from directory.models import ReferentialVersion
 
 
@@ -10,6 +11,4 @@ def demo(request):
 
 def roles(request):
     """What the navigation offers the signed-in person (one query, made only if a template asks)."""
-    from portal.scopes import navigation_roles
-
     return {"nav_roles": SimpleLazyObject(lambda: navigation_roles(request.user))}

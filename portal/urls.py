@@ -10,11 +10,11 @@ admin.site.index_title = "Curation de l'annuaire"
 urlpatterns = [
     path("", views.home, name="home"),
     path("compte/parcours/", include("funding.saved_profiles.urls")),
-    path("compte/", include("portal.account_urls")),
+    path("compte/", include("accounts.urls")),
     path("directory/", include("directory.urls")),
     path("chaine/", include("support_chain.urls")),
     path("parcours/", include("funding.urls")),
     path("orientations/", include("funding.referral_urls")),
-    path("curation/", include("directory.curation_urls")),
+    path("curation/", include("curation.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -75,3 +75,20 @@ def territory():
 @pytest.fixture
 def vendor():
     return connection.vendor
+
+
+@pytest.fixture
+def white_zone_offers():
+    """Offers in Nouvelle-Aquitaine, each covering a known territory (the white zones' hand-built directory)."""
+    from directory.models import PublicationStatus
+    from tests.factories import OfferFactory, StructureFactory, commune
+
+    structure = StructureFactory(commune=commune("23077"))
+    OfferFactory(structure=structure, coverage=["DEP-23"], stages=["emergence", "creation"])
+    OfferFactory(structure=structure, coverage=["DEP-23", "REG-75"], stages=["emergence"], offer_type="financement")
+    OfferFactory(structure=structure, coverage=["REG-75"], stages=["consolidation"])
+    OfferFactory(structure=structure, coverage=["EPCI-200044014"], stages=["amorcage"])
+    OfferFactory(structure=structure, coverage=["DEP-23"], stages=["developpement"], status=PublicationStatus.DRAFT)
+    OfferFactory(structure=structure, coverage=["DEP-87"], stages=["developpement"])
+    OfferFactory(structure=StructureFactory(commune=commune("14118")), coverage=["DEP-14"], stages=["developpement"])
+    return structure

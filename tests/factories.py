@@ -53,7 +53,7 @@ class OfferFactory(factory.django.DjangoModelFactory):
 
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "portal.User"
+        model = "accounts.User"
         skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"personne{n}@exemple.org")
@@ -68,7 +68,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 def make_curator(*region_keys, **user_fields):
-    from portal.models import Curator
+    from accounts.models import Curator
 
     user = UserFactory(**user_fields)
     curator = Curator.objects.create(user=user)
@@ -77,7 +77,7 @@ def make_curator(*region_keys, **user_fields):
 
 
 def make_agent(*territory_keys, sees_territory_referrals=False, **user_fields):
-    from portal.models import Agent
+    from accounts.models import Agent
 
     user = UserFactory(**user_fields)
     agent = Agent.objects.create(
@@ -90,7 +90,7 @@ def make_agent(*territory_keys, sees_territory_referrals=False, **user_fields):
 
 
 def make_editor(structure, role="admin", **user_fields):
-    from portal.models import MembershipStatus, StructureMembership
+    from accounts.models import MembershipStatus, StructureMembership
 
     user = UserFactory(**user_fields)
     StructureMembership.objects.create(user=user, structure=structure, role=role, status=MembershipStatus.ACTIVE)

@@ -1,17 +1,3 @@
-from .curation import (
-    DuplicateDismissal,
-    EditReview,
-    ImportBatch,
-    ImportStatus,
-    ReviewStatus,
-    StructureMerge,
-    Submission,
-    SubmissionKind,
-    UpdateCampaign,
-    UpdateOutcome,
-    UpdateRequest,
-)
-from .links import BROKEN_AFTER, LinkCheck, LinkOutcome
 from .structure import STALE_AFTER, Offer, Permanence, Structure
 from .territory import (
     KIND_NARROWNESS,
@@ -34,21 +20,11 @@ from .vocabulary import (
 )
 
 __all__ = [
-    "BROKEN_AFTER",
     "KIND_NARROWNESS",
-    "DuplicateDismissal",
-    "EditReview",
-    "ImportBatch",
-    "ImportStatus",
-    "ReviewStatus",
-    "Submission",
-    "SubmissionKind",
     "STALE_AFTER",
     "Fee",
     "Instrument",
     "LegalForm",
-    "LinkCheck",
-    "LinkOutcome",
     "Mode",
     "Network",
     "Offer",
@@ -58,13 +34,9 @@ __all__ = [
     "PublicationStatus",
     "ReferentialVersion",
     "Structure",
-    "StructureMerge",
     "StructureRole",
     "Territory",
     "TerritoryKind",
     "TerritoryLink",
     "UnknownTerritoryCode",
-    "UpdateCampaign",
-    "UpdateOutcome",
-    "UpdateRequest",
 ]

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from directory.search import search_offers
 from directory.validators import validate_siret
 from support_chain.models import Need, Stage, SupportLevel
 
@@ -84,7 +85,11 @@ class StructureQuerySet(PublishableQuerySet):
 
 
 class Structure(Publishable):
-    """One organisation: a support body, a financer, a third place, or several at once."""
+    """One organisation: a support body, a financer, a third place, or several at once.
+
+    Renaming it, or changing its network, commune or status, fires the triggers of directory/triggers.py (the
+    search columns of its offers) and funding/triggers.py (the matching's read model).
+    """
 
     siret = models.CharField(_("SIRET"), max_length=14, unique=True, null=True, blank=True, validators=[validate_siret])
     name = models.CharField(_("nom"), max_length=200)
@@ -196,8 +201,6 @@ class OfferQuerySet(PublishableQuerySet):
 
     def search(self, text):
         """Offers matching the words of a French free text, annotated with `rank` (see directory/search.py)."""
-        from directory.search import search_offers
-
         return search_offers(self, text)
 
     def with_narrowness(self):
@@ -223,7 +226,11 @@ class OfferQuerySet(PublishableQuerySet):
 
 
 class Offer(Publishable):
-    """What a structure offers: support, funding, a place, training, information or networking."""
+    """What a structure offers: support, funding, a place, training, information or networking.
+
+    Database triggers maintain two things from its rows: `search_vector` / `search_text` (directory/triggers.py)
+    and the matching's read model, `funding.MatchEntry` (funding/triggers.py).
+    """
 
     structure = models.ForeignKey(Structure, models.CASCADE, related_name="offers", verbose_name=_("structure"))
     ref = models.CharField(

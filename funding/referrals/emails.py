@@ -6,13 +6,14 @@ sent for a change that was rolled back, and never lost when the broker is down (
 
 import logging
 
+from celery import current_app, signature
 from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from portal.magic_links import make_token
-from portal.models import Curator, MembershipStatus
+from accounts.magic_links import make_token
+from accounts.models import Curator, MembershipStatus
 
 from .models import OutboxEmail, Referral, ReferralLine
 
@@ -93,8 +94,26 @@ def queue(
         },
     )
     if created:
-        from .tasks import enqueue_outbox
-
         transaction.on_commit(lambda: enqueue_outbox([email.pk]))
         return email
     return None
+
+
+# The task is named, not imported: services never import tasks (the tasks import the services).
+SEND_OUTBOX = "funding.referrals.tasks.send_outbox_emails"
+
+
+def enqueue_outbox(ids: list[int]) -> bool:
+    """Hand outbox rows to the broker; if it is unreachable they stay pending for the beat flush."""
+    try:
+        if current_app.conf.task_always_eager:
+            signature(SEND_OUTBOX, args=(list(ids),)).apply_async()
+        else:
+            # A connection of our own, with one quick retry: a request must not hang on a dead broker.
+            with current_app.connection_for_write() as connection:
+                connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0.1, timeout=2)
+                signature(SEND_OUTBOX, args=(list(ids),)).apply_async(connection=connection, retry=False)
+    except Exception as error:  # noqa: BLE001 - the rows are safe in the database; the flush will retry
+        logger.warning("broker unavailable (%s): %d e-mail(s) left pending", type(error).__name__, len(ids))
+        return False
+    return True

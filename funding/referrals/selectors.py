@@ -4,44 +4,31 @@ import statistics
 
 from django.db.models import Count, Q, QuerySet
 
+from accounts.scopes import (
+    agent_territories,
+    curated_regions,
+    is_signed_in,
+    member_structures,
+    sees_territory_referrals,
+)
 from directory.models import Offer
-from portal.models import Agent, Curator, MembershipStatus, StructureMembership
-from portal.scopes import agent_territories, curated_regions
 
 from .models import LineStatus, Outcome, Referral, ReferralLine
-
-
-def _active(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active)
-
-
-def can_prescribe(user) -> bool:
-    """Agents, curators and structure editors may send referrals."""
-    if not _active(user):
-        return False
-    return (
-        user.is_superuser
-        or Agent.objects.filter(user=user).exists()
-        or Curator.objects.filter(user=user).exists()
-        or StructureMembership.objects.active().filter(user=user).exists()
-    )
-
-
-def _member_structures(user):
-    return StructureMembership.objects.filter(user=user, status=MembershipStatus.ACTIVE).values("structure_id")
 
 
 def referrals_visible_to(user) -> QuerySet[Referral]:
     """The referrals the user may see: sent by them, on their agent territory (if their role allows it),
     received by one of their structures, or in a région they curate. Anonymous users see none."""
-    if not _active(user):
+    if not is_signed_in(user):
         return Referral.objects.none()
     if user.is_superuser:
         return Referral.objects.all()
     scope = Q(prescriber=user)
-    if Agent.objects.filter(user=user, sees_territory_referrals=True).exists():
+    if sees_territory_referrals(user):
         scope |= Q(commune__in=agent_territories(user).values("pk"))
-    scope |= Q(pk__in=ReferralLine.objects.filter(offer__structure__in=_member_structures(user)).values("referral"))
+    scope |= Q(
+        pk__in=ReferralLine.objects.filter(offer__structure__in=member_structures(user).values("pk")).values("referral")
+    )
     scope |= Q(commune__region__in=curated_regions(user).values("pk"))
     # Unconfirmed self-sends are nobody's business until the holder confirms their address.
     return Referral.objects.filter(scope).exclude(source="holder", holder_email_confirmed_at__isnull=True)
@@ -55,11 +42,9 @@ class LineVisibility:
         self.all = user.is_superuser
         self.region_ids = set(curated_regions(user).values_list("pk", flat=True))
         self.agent_commune_ids = (
-            set(agent_territories(user).values_list("pk", flat=True))
-            if Agent.objects.filter(user=user, sees_territory_referrals=True).exists()
-            else set()
+            set(agent_territories(user).values_list("pk", flat=True)) if sees_territory_referrals(user) else set()
         )
-        self.structure_ids = set(_member_structures(user).values_list("structure_id", flat=True))
+        self.structure_ids = set(member_structures(user).values_list("pk", flat=True))
 
     def sees_every_line(self, referral: Referral) -> bool:
         return (

@@ -5,32 +5,16 @@ import logging
 
 from celery import shared_task
 
-from portal.celery import app
+from . import services
+from .emails import enqueue_outbox
+from .services import outbox_pending_ids, outbox_send
 
 logger = logging.getLogger(__name__)
-
-
-def enqueue_outbox(ids: list[int]) -> bool:
-    """Hand outbox rows to the broker; if it is unreachable they stay pending for the beat flush."""
-    try:
-        if app.conf.task_always_eager:
-            send_outbox_emails.apply_async((list(ids),))
-        else:
-            # A connection of our own, with one quick retry: a request must not hang on a dead broker.
-            with app.connection_for_write() as connection:
-                connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0.1, timeout=2)
-                send_outbox_emails.apply_async((list(ids),), connection=connection, retry=False)
-    except Exception as error:  # noqa: BLE001 - the rows are safe in the database; the flush will retry
-        logger.warning("broker unavailable (%s): %d e-mail(s) left pending", type(error).__name__, len(ids))
-        return False
-    return True
 
 
 @shared_task(bind=True, max_retries=5, default_retry_delay=60, acks_late=True)
 def send_outbox_emails(self, outbox_ids: list[int]) -> int:
     """Send these outbox e-mails (those already sent are skipped); retry the ones that failed."""
-    from .services import outbox_send
-
     failed = outbox_send(ids=outbox_ids)
     if failed and not self.request.is_eager:
         raise self.retry(args=(failed,), countdown=60 * (self.request.retries + 1))
@@ -40,8 +24,6 @@ def send_outbox_emails(self, outbox_ids: list[int]) -> int:
 @shared_task
 def flush_outbox(older_than_seconds: int = 120) -> int:
     """Beat: re-queue e-mails still pending (broker was down, worker lost the message…)."""
-    from .services import outbox_pending_ids
-
     ids = outbox_pending_ids(older_than=datetime.timedelta(seconds=older_than_seconds))
     for start in range(0, len(ids), 50):
         enqueue_outbox(ids[start : start + 50])
@@ -52,8 +34,6 @@ def flush_outbox(older_than_seconds: int = 120) -> int:
 @shared_task
 def referral_daily() -> dict:
     """Beat, daily: reminders, expiry, satisfaction surveys, purge of personal data. Idempotent."""
-    from . import services
-
     return {
         "reminders": services.send_reminders(),
         "expired": services.expire_unanswered(),

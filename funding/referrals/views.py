@@ -14,10 +14,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from accounts.magic_links import InvalidLink, read_token
+from accounts.scopes import can_prescribe, curated_regions, curates_region, is_curator
+from accounts.throttle import Throttle, client_ip
 from directory.models import Offer, Territory
-from portal.magic_links import InvalidLink, read_token
-from portal.scopes import curated_regions
-from portal.throttle import Throttle, client_ip
 
 from . import emails, selectors, services
 from .forms import CloseForm, DeclineForm, ReferralForm, SatisfactionForm, SelfReferralForm
@@ -81,7 +81,7 @@ def _create_kwargs(data: dict) -> dict:
 @login_required
 @require_http_methods(["GET", "POST"])
 def referral_create(request):
-    if not selectors.can_prescribe(request.user):
+    if not can_prescribe(request.user):
         raise PermissionDenied
     if request.method == "POST":
         form = ReferralForm(request.POST, request.FILES)
@@ -180,7 +180,7 @@ def referral_list(request):
     return render(
         request,
         "referrals/referral_list.html",
-        {"page": page, "rows": rows, "can_prescribe": selectors.can_prescribe(request.user)},
+        {"page": page, "rows": rows, "can_prescribe": can_prescribe(request.user)},
     )
 
 
@@ -205,7 +205,7 @@ def referral_detail(request, pk):
             "lines": [(line, transitions[line.pk]) for line in lines],
             "attachments": referral.attachments.all(),
             "next_offers": selectors.next_chain_offers(referral) if closed else [],
-            "is_curator": curated_regions(request.user).filter(pk=referral.commune.region_id).exists(),
+            "is_curator": curates_region(request.user, referral.commune.region_id),
         },
     )
 
@@ -327,7 +327,7 @@ def satisfaction(request, token):
 
 @login_required
 def referral_stats(request):
-    if not curated_regions(request.user).exists():
+    if not is_curator(request.user):
         raise PermissionDenied
     return render(request, "referrals/referral_stats.html", {"stats": selectors.referral_stats(request.user)})
 

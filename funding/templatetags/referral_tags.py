@@ -2,7 +2,7 @@
 
 from django import template
 
-from funding.referrals.selectors import can_prescribe
+from accounts.scopes import can_prescribe
 
 register = template.Library()
 

@@ -40,10 +40,12 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "simple_history",
-    "portal",
     "support_chain",
     "directory",
+    "accounts",
+    "curation",
     "funding",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -95,7 +97,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTH_USER_MODEL = "portal.User"
+AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -147,7 +149,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 # Absolute links in e-mails sent by tasks (no request there).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
-# Link checks of websites and offer pages (directory/services/link_check.py), run by the weekly beat task, a
+# Link checks of websites and offer pages (curation/services/link_check.py), run by the weekly beat task, a
 # curator's « re-vérifier » or `manage.py check_links`; never while a page is served. Timeout per request (s),
 # requests at once overall and per host (politeness), and how old a check must be for the weekly run to redo it
 # (6 days: everything the previous week's run checked, whenever it finished).
@@ -165,16 +167,16 @@ LINK_CHECK_ALLOW_PRIVATE_ADDRESSES = env_bool("LINK_CHECK_ALLOW_PRIVATE_ADDRESSE
 CELERY_IMPORTS = ["funding.referrals.tasks"]
 CELERY_BEAT_SCHEDULE = {
     # Each campaign's own period is data (UpdateCampaign.period_days): the daily tick starts those that are due.
-    "update-campaigns": {"task": "directory.tasks.run_update_campaigns", "schedule": crontab(hour=7, minute=0)},
+    "update-campaigns": {"task": "curation.tasks.run_update_campaigns", "schedule": crontab(hour=7, minute=0)},
     # Weekly, at night: websites and offer pages of published entries (Monday 03:00, Europe/Paris).
     "link-check-weekly": {
-        "task": "directory.tasks.check_due_links",
+        "task": "curation.tasks.check_due_links",
         "schedule": crontab(day_of_week="mon", hour=3, minute=0),
     },
     "referrals-flush-outbox": {"task": "funding.referrals.tasks.flush_outbox", "schedule": 300.0},
     "referrals-daily": {"task": "funding.referrals.tasks.referral_daily", "schedule": crontab(hour=6, minute=15)},
     # Sign-ups never activated are deleted after a week (their link expires after three days).
-    "accounts-purge-pending": {"task": "portal.tasks.purge_pending_accounts", "schedule": crontab(hour=4, minute=30)},
+    "accounts-purge-pending": {"task": "accounts.tasks.purge_pending_accounts", "schedule": crontab(hour=4, minute=30)},
 }
 
 CACHES = {

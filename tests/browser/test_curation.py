@@ -1,6 +1,6 @@
 import pytest
 
-from directory.services.curation import submission_create
+from curation.services.moderation import submission_create
 from tests.factories import StructureFactory, commune, make_curator
 
 pytestmark = pytest.mark.browser

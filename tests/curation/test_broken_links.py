@@ -7,7 +7,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from directory.models import LinkCheck, LinkOutcome, PublicationStatus
+from curation.models import LinkCheck, LinkOutcome
+from directory.models import PublicationStatus
 from tests.factories import OfferFactory, StructureFactory, UserFactory, commune, make_curator, make_editor
 from tests.link_server import LinkServer
 
@@ -173,7 +174,7 @@ def test_ignore_needs_a_reason_kept_in_the_history_and_can_be_undone(client, lin
 
 
 def test_an_ignored_link_that_recovers_then_breaks_again_is_reported_again(server, settings):
-    from directory.services.link_check import link_checks_run, owners_due
+    from curation.services.link_check import link_checks_run, owners_due
 
     settings.LINK_CHECK_ALLOW_PRIVATE_ADDRESSES = True
     structure = StructureFactory(website=server.url("/flaky"))
@@ -195,7 +196,7 @@ def test_archived_entries_links_are_not_listed_but_published_offers_of_published
 
 
 def test_merging_structures_keeps_each_link_check_with_a_consistent_owner(links):
-    from directory.services.duplicates import structure_merge
+    from curation.services.duplicates import structure_merge
 
     curator = make_curator("REG-75")
     keep = links["creuse"].structure

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from directory.models import EditReview, ImportBatch, LinkCheck, Submission, UpdateRequest
+from curation.models import EditReview, ImportBatch, LinkCheck, Submission, UpdateRequest
 from tests.factories import OfferFactory, StructureFactory, commune, make_curator
 
 pytestmark = pytest.mark.django_db

@@ -1,19 +1,11 @@
 import pytest
 from django.urls import reverse
 
-from directory.models import (
-    EditReview,
-    Offer,
-    Permanence,
-    PublicationStatus,
-    Structure,
-    StructureMerge,
-    Submission,
-    UpdateRequest,
-)
-from directory.services.duplicates import duplicate_dismiss, structure_merge, suspected_duplicates
-from portal.models import StructureMembership
-from portal.scopes import curated_structures
+from accounts.models import StructureMembership
+from accounts.scopes import curated_structures
+from curation.models import EditReview, StructureMerge, Submission, UpdateRequest
+from curation.services.duplicates import duplicate_dismiss, structure_merge, suspected_duplicates
+from directory.models import Offer, Permanence, PublicationStatus, Structure
 from tests.factories import OfferFactory, StructureFactory, commune, make_curator, make_editor
 
 pytestmark = pytest.mark.django_db

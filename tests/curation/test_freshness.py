@@ -6,9 +6,9 @@ import time_machine
 from django.core import mail
 from django.urls import reverse
 
-from directory.models import UpdateCampaign, UpdateOutcome, UpdateRequest
-from directory.services.freshness import campaign_run, reminders_queue, update_request_token
-from directory.tasks import run_update_campaigns, send_update_request
+from curation.models import UpdateCampaign, UpdateOutcome, UpdateRequest
+from curation.services.freshness import campaign_run, reminders_queue, update_request_token
+from curation.tasks import run_update_campaigns, send_update_request
 from tests.factories import StructureFactory, commune, make_curator
 
 pytestmark = pytest.mark.django_db

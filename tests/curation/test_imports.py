@@ -7,8 +7,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from directory.models import ImportBatch, ImportStatus, Offer, Structure
-from directory.services.curation_imports import export_csv, import_confirm, import_preview
+from curation.models import ImportBatch, ImportStatus
+from curation.services.imports import export_csv, import_confirm, import_preview
+from directory.models import Offer, Structure
 from directory.services.importer import COLUMNS
 from tests.factories import OfferFactory, StructureFactory, commune, make_curator
 

@@ -6,9 +6,10 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from directory.models import LinkCheck, LinkOutcome, PublicationStatus
-from directory.services.link_check import CheckOptions, check_urls, link_checks_run, owners_due
-from directory.tasks import check_due_links, check_links
+from curation.models import LinkCheck, LinkOutcome
+from curation.services.link_check import CheckOptions, check_urls, link_checks_run, owners_due
+from curation.tasks import check_due_links, check_links
+from directory.models import PublicationStatus
 from tests.factories import OfferFactory, StructureFactory
 from tests.link_server import LinkServer, closed_port
 

@@ -4,8 +4,9 @@ from django.core import mail
 from django.core.cache import cache
 from django.urls import reverse
 
-from directory.models import EditReview, PublicationStatus, ReviewStatus, Structure, Submission
-from directory.tasks import send_submission_acknowledgement
+from curation.models import EditReview, ReviewStatus, Submission
+from curation.tasks import send_submission_acknowledgement
+from directory.models import PublicationStatus, Structure
 from support_chain.models import Stage
 from tests.factories import OfferFactory, StructureFactory, commune, make_curator, make_editor
 
@@ -93,7 +94,7 @@ def test_acknowledgement_failure_releases_the_claim_for_the_retry(client, monkey
     def broken(*args, **kwargs):
         raise ConnectionRefusedError("SMTP down")
 
-    monkeypatch.setattr("directory.tasks.send_mail", broken)
+    monkeypatch.setattr("curation.tasks.send_mail", broken)
     with pytest.raises(Retry):  # Celery schedules a retry
         send_submission_acknowledgement.apply(args=[submission.pk], throw=True)
     submission.refresh_from_db()

@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from directory.models import LegalForm, LinkCheck, LinkOutcome, Structure
+from curation.models import LinkCheck, LinkOutcome
+from directory.models import LegalForm, Structure
 from tests.factories import OfferFactory, StructureFactory, UserFactory, commune, make_curator, make_editor
 
 pytestmark = pytest.mark.django_db

@@ -8,16 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from directory.models import (
-    EditReview,
-    ImportBatch,
-    LinkCheck,
-    Permanence,
-    PublicationStatus,
-    ReviewStatus,
-    Submission,
-)
-from directory.services.curation import submission_create
+from curation.models import EditReview, ImportBatch, LinkCheck, ReviewStatus, Submission
+from curation.services.moderation import submission_create
+from directory.models import Permanence, PublicationStatus
 from tests.factories import OfferFactory, StructureFactory, UserFactory, commune, make_agent, make_curator, make_editor
 
 pytestmark = pytest.mark.django_db

@@ -7,15 +7,15 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from curation.services.duplicates import structure_merge
 from directory.models import LegalForm, Offer, PublicationStatus, Structure, Territory
-from directory.services.duplicates import structure_merge
 from funding import selectors
 from funding.matching import Candidate, rank, tie_text
 from funding.models import MatchEntry
 from support_chain.models import Need, Stage
 from tests.factories import OfferFactory, StructureFactory, UserFactory
 from tests.funding.conftest import LEVELS
-from tests.funding.test_referral_outbox import reference_data_restored  # noqa: F401 (a fixture)
+from tests.funding.referrals.test_outbox import reference_data_restored  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
 

@@ -2,8 +2,8 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 
+from directory.tasks import directory_health
 from portal.celery import app
-from portal.tasks import directory_health
 
 
 @pytest.mark.django_db

@@ -1,0 +1,108 @@
+"""Account forms: sign-in with a throttle on failed attempts, the holders' sign-up."""
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from accounts.throttle import LOGIN_FAILURES, client_ip
+
+# The terms a holder accepts when creating an account; the version is stored on the account.
+TERMS_VERSION = "2026-11-v1"
+TERMS_TEXT = _(
+    "J'accepte les conditions du compte : mon adresse électronique sert uniquement à me connecter et à recevoir "
+    "les messages liés à mon compte ; elle n'est ni transmise ni utilisée à d'autres fins. Je peux supprimer mon "
+    "compte et les parcours enregistrés à tout moment."
+)
+
+
+class ThrottledAuthenticationForm(AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _(
+            "Adresse électronique ou mot de passe incorrect. Les deux champs tiennent compte des majuscules."
+        ),
+        "throttled": _(
+            "Trop de tentatives de connexion pour cette adresse. Patientez 15 minutes ou réinitialisez "
+            "votre mot de passe."
+        ),
+    }
+
+    def clean(self):
+        email = (self.cleaned_data.get("username") or "").strip().lower()
+        ip = client_ip(self.request) if self.request else ""
+        if email and LOGIN_FAILURES.is_blocked(email, ip):
+            raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            if email:
+                LOGIN_FAILURES.hit(email, ip)
+            raise
+        LOGIN_FAILURES.reset(email, ip)
+        return cleaned
+
+
+class SignUpForm(forms.Form):
+    """A project holder's account: an address and the terms. Never says whether the address is known.
+
+    The password is chosen on the activation page (ActivationForm), by whoever received the link: someone who
+    signs up with another person's address never knows the password of the account that person activates.
+    """
+
+    email = forms.EmailField(
+        label=_("Adresse électronique"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={
+            "required": _("Indiquez votre adresse électronique."),
+            "invalid": _("Cette adresse électronique n'est pas valide."),
+        },
+    )
+    terms = forms.BooleanField(
+        label=TERMS_TEXT,
+        error_messages={"required": _("Cochez la case pour accepter les conditions du compte.")},
+    )
+    # Honeypot: hidden from people, filled by robots.
+    website = forms.CharField(required=False, label=_("Ne pas remplir ce champ"))
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()
+
+    def is_spam(self) -> bool:
+        return bool(self.data.get("website"))
+
+
+class ActivationForm(forms.Form):
+    """The password of an account being activated, typed twice, checked by Django's password validators."""
+
+    password1 = forms.CharField(
+        label=_("Mot de passe"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html,
+        error_messages={"required": _("Choisissez un mot de passe.")},
+    )
+    password2 = forms.CharField(
+        label=_("Mot de passe (confirmation)"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": _("Saisissez à nouveau le mot de passe.")},
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean(self):
+        cleaned = super().clean()
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", _("Les deux mots de passe ne sont pas identiques."))
+        elif password1:
+            try:
+                password_validation.validate_password(password1, self.user)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
