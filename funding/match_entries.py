@@ -13,9 +13,10 @@ restoring a dump taken without triggers, say). The SQL below is shared with the 
 triggers: a change to it needs a migration that installs them again.
 """
 
-from string import ascii_lowercase, ascii_uppercase
-
 from django.db import connection, models, transaction
+
+from directory.models import PublicationStatus
+from funding.matching import TIE_FOLD
 
 
 class MatchEntry(models.Model):
@@ -84,14 +85,19 @@ def ids_between_commas(table, column, vendor):
 
 
 def tie_text(column, vendor):
-    """funding.matching.tie_text in SQL: SQLite's lower() folds ASCII letters only, PostgreSQL's would fold É."""
+    """funding.matching.tie_text in SQL, folding the same letters (TIE_FOLD).
+
+    SQLite's lower() folds exactly those (ASCII letters only); PostgreSQL's would fold É too, so it translates them.
+    """
     if vendor == "postgresql":
-        return f"translate({column}, '{ascii_uppercase}', '{ascii_lowercase}')"
+        upper, lower = TIE_FOLD
+        return f"translate({column}, '{upper}', '{lower}')"
     return f"lower({column})"
 
 
 def refresh(where, vendor):
-    """Statements rewriting the entries of the offers `o` the condition selects."""
+    """Statements rewriting the entries of the offers `o` the condition selects (published, as the engine says)."""
+    published = PublicationStatus.PUBLISHED.value
     return [
         f"DELETE FROM funding_matchentry WHERE offer_id IN (SELECT o.id FROM directory_offer o WHERE {where})",
         f"""INSERT INTO funding_matchentry ({COLUMNS})
@@ -104,7 +110,7 @@ def refresh(where, vendor):
         JOIN directory_structure s ON s.id = o.structure_id
         JOIN directory_offer_coverage c ON c.offer_id = o.id
         JOIN directory_offer_stages st ON st.offer_id = o.id
-        WHERE o.status = 'published' AND s.status = 'published' AND ({where})""",
+        WHERE o.status = '{published}' AND s.status = '{published}' AND ({where})""",
     ]
 
 

@@ -3,7 +3,8 @@
 Pure: no request, no query, no write. The tests build `Candidate` objects from unsaved objects. On the
 directory, the database applies the same filters and ranking (funding/selectors.py, over the match entries of
 funding/match_entries.py) so that a page reads only its own rows; `rank()` then checks and explains those rows,
-and the tests hold both to the same result.
+and the tests hold both to the same result. Each ranking criterion of `RANKING` carries its SQL form (text the
+selectors run) beside its Python one, so the database's ORDER BY is built from this module, not restated.
 
 Hard filters (an offer failing one is never a match):
 1. published: the offer and its structure are published;
@@ -26,7 +27,8 @@ Sector and collective/individual are kept in the profile and shown back, but fil
 offer field describes them. An offer whose text mentions the holder's sector (a keyword, or a word of the free
 text; funding/sectors.py) gets one more reason, « Mentionne votre secteur : … », and nothing else.
 
-Needs are not a filter (adding a need never removes a match); they rank. Ranking, first criterion first:
+Needs are not a filter (adding a need never removes a match); they rank. Ranking, first criterion first (declared
+once, as the data of `RANKING`: the engine's sort key and the database's ORDER BY are both built from it):
 1. more of the holder's needs met;
 2. the narrowest covering territory (commune, custom zone, EPCI, département, région, France);
 3. support level fitting the stage: information and orientation (1) at émergence, accompaniment (2) from
@@ -43,9 +45,11 @@ The same candidates in any order give the same result.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from string import ascii_lowercase, ascii_uppercase
+from typing import Any, NamedTuple
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -220,13 +224,10 @@ def narrowest_territory(candidate: Candidate, territories: dict):
     return min(covering, key=lambda t: (KIND_NARROWNESS[t.kind], t.key))
 
 
-def _freshness(offer) -> float:
-    # Most recent first: sort on the negated timestamp; never verified sorts after every date.
-    verified = offer.last_verified_at
-    return -verified.timestamp() if verified is not None else float("inf")
-
-
-ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+# Ties fold these letters and no other: what SQLite's lower() folds. The match entries' tie keys are folded in SQL
+# from the same two strings (funding/match_entries.py).
+TIE_FOLD = (ascii_uppercase, ascii_lowercase)
+ASCII_LOWER = str.maketrans(*TIE_FOLD)
 
 
 def tie_text(text: str) -> str:
@@ -234,19 +235,88 @@ def tie_text(text: str) -> str:
     return text.translate(ASCII_LOWER)
 
 
-def _stable_key(offer) -> tuple:
-    return (tie_text(offer.structure.name), tie_text(offer.title), offer.ref, offer.pk or 0)
+class Standing(NamedTuple):
+    """What the ranking reads of a candidate that passed the hard filters."""
+
+    offer: Any
+    needs_met: int
+    narrowness: int
+    preferred_level: int
 
 
-def sort_key(offer, *, needs_met: int, narrowness: int, preferred_level: int) -> tuple:
-    """The ranking key of an offer that passed the hard filters, first criterion first (see the docstring)."""
-    return (
-        -needs_met,
-        narrowness,
-        abs(offer.support_level - preferred_level),
-        _freshness(offer),
-        _stable_key(offer),
-    )
+@dataclass(frozen=True)
+class Criterion:
+    """One ranking criterion, written once for the engine and for the database.
+
+    `value` reads it from a candidate's standing; `sql` writes the same value as an SQL expression over the
+    match entries (funding/match_entries.py) with its parameters, for a profile, or None when it cannot tell the
+    profile's entries apart. The direction is declared once and applied to both forms: the engine negates a
+    descending value (a number) and sorts an unknown one (None) after every other, the database says DESC and
+    NULLS LAST. A `text` value compares by code point (in the « C » collation on PostgreSQL).
+    """
+
+    name: str
+    value: Callable[[Standing], Any]
+    sql: Callable[[Profile], tuple[str, list] | None]
+    descending: bool = False
+    nulls_last: bool = False
+    text: bool = False
+
+    def key(self, standing: Standing):
+        """The criterion's part of the engine's sort key (ascending)."""
+        value = self.value(standing)
+        if value is None and self.nulls_last:
+            return math.inf
+        return -value if self.descending else value
+
+
+def _column(name: str) -> Callable[[Profile], tuple[str, list]]:
+    return lambda profile: (name, [])
+
+
+def _needs_met_sql(profile: Profile) -> tuple[str, list] | None:
+    if not profile.needs:
+        return None  # no needs: every offer meets none, nothing to order
+    # need_ids holds ids between commas (",12,15,").
+    needs = " + ".join(["CASE WHEN need_ids LIKE %s THEN 1 ELSE 0 END"] * len(profile.needs))
+    return needs, [f"%,{need.pk},%" for need in profile.needs]
+
+
+def _narrowness_sql(profile: Profile) -> tuple[str, list]:
+    cases = " ".join(["WHEN %s THEN %s"] * len(profile.territories))
+    return f"CASE territory_id {cases} END", [value for t in profile.territories for value in (t.pk, t.narrowness)]
+
+
+def _timestamp(moment: datetime.datetime | None) -> float | None:
+    return moment.timestamp() if moment is not None else None
+
+
+# The ranking, first criterion first (see the module docstring). The last four are the stable key.
+RANKING = (
+    Criterion("needs_met", lambda s: s.needs_met, _needs_met_sql, descending=True),
+    Criterion("narrowness", lambda s: s.narrowness, _narrowness_sql),
+    Criterion(
+        "support_level",
+        lambda s: abs(s.offer.support_level - s.preferred_level),
+        lambda profile: ("ABS(support_level - %s)", [preferred_support_level(profile.stage)]),
+    ),
+    Criterion(
+        "last_verified_at",
+        lambda s: _timestamp(s.offer.last_verified_at),
+        _column("last_verified_at"),
+        descending=True,
+        nulls_last=True,
+    ),
+    Criterion("structure_name", lambda s: tie_text(s.offer.structure.name), _column("structure_key"), text=True),
+    Criterion("title", lambda s: tie_text(s.offer.title), _column("title_key"), text=True),
+    Criterion("ref", lambda s: s.offer.ref, _column("ref"), text=True),
+    Criterion("id", lambda s: s.offer.pk or 0, _column("offer_id")),
+)
+
+
+def sort_key(standing: Standing) -> tuple:
+    """The engine's ranking key of a candidate that passed the hard filters: one value per criterion of RANKING."""
+    return tuple([criterion.key(standing) for criterion in RANKING])
 
 
 class _Reasons:
@@ -292,12 +362,7 @@ def rank(candidates: Iterable[Candidate], profile: Profile, *, today: datetime.d
             continue
         needs_met = [need for need in profile.needs if need.slug in candidate.need_slugs]
         territory = narrowest_territory(candidate, territories)
-        key = sort_key(
-            candidate.offer,
-            needs_met=len(needs_met),
-            narrowness=KIND_NARROWNESS[territory.kind],
-            preferred_level=preferred,
-        )
+        key = sort_key(Standing(candidate.offer, len(needs_met), territory.narrowness, preferred))
         scored.append((key, candidate, territory, needs_met))
     scored.sort(key=lambda item: item[0])
     reasons_for = _Reasons(profile, today)

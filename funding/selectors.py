@@ -2,9 +2,10 @@
 
 A profile may match a couple of thousand offers when a région or France is covered; a holder reads the first
 ten of each rubric. So the database applies the engine's hard filters and its ranking over the match entries
-(`ranked()`, the same keys as `funding.matching.sort_key`), returning offer ids only; the engine then checks and
-explains the rows shown (`explain()`: the offers, then one query each for their covering territories, stages,
-the holder's needs they meet and their legal-form restrictions). Whatever the directory's size:
+(`ranked()`, ordered by the engine's own criteria, `funding.matching.RANKING`, rendered as SQL by `order_by()`),
+returning offer ids only; the engine then checks and explains the rows shown (`explain()`: the offers, then one
+query each for their covering territories, stages, the holder's needs they meet and their legal-form
+restrictions). Whatever the directory's size:
 - `match_preview()` (the results page): the ranking + five;
 - `RankedMatches` (a rubric page by page, the API): the ranking once + five per slice (chunked beyond 500).
 """
@@ -20,7 +21,7 @@ from django.urls import reverse
 from directory.models import Offer, OfferType, Permanence, PublicationStatus, TerritoryKind
 from funding.grouping import ACCOMPANY, RUBRIC_OF_TYPE
 from funding.match_entries import MatchEntry
-from funding.matching import Candidate, Match, Profile, preferred_support_level, rank
+from funding.matching import RANKING, Candidate, Match, Profile, rank
 
 logger = logging.getLogger(__name__)
 
@@ -158,13 +159,13 @@ def ranked(profile: Profile, *, today: datetime.date) -> list[tuple[int, str]]:
     its ordering expressions cost as much as running it. Every value is a parameter.
     """
     ops = connection.ops
-    narrowness = {territory.pk: territory.narrowness for territory in profile.territories}
+    territory_ids = [territory.pk for territory in profile.territories]
     where = [
-        f"territory_id IN ({', '.join(['%s'] * len(narrowness))})",
+        f"territory_id IN ({', '.join(['%s'] * len(territory_ids))})",
         "stage_id = %s",
         "(closes_on IS NULL OR closes_on >= %s)",
     ]
-    params = [*narrowness, profile.stage.pk, ops.adapt_datefield_value(today)]
+    params = [*territory_ids, profile.stage.pk, ops.adapt_datefield_value(today)]
     if profile.legal_form:
         # An unknown slug gives NULL: restricted offers are then excluded, as the engine excludes them.
         where.append(
@@ -185,28 +186,8 @@ def ranked(profile: Profile, *, today: datetime.date) -> list[tuple[int, str]]:
     if profile.esus is False:
         where.append("esus_required = %s")
         params.append(False)
-    # The engine's sort key (funding.matching.sort_key), first criterion first. Without needs every offer meets
-    # none: the criterion is left out.
-    order, order_params = [], []
-    if profile.needs:
-        order.append(" + ".join(["CASE WHEN need_ids LIKE %s THEN 1 ELSE 0 END"] * len(profile.needs)) + " DESC")
-        order_params += [f"%,{need.pk},%" for need in profile.needs]
-    order.append("CASE territory_id " + " ".join(["WHEN %s THEN %s"] * len(narrowness)) + " END")
-    order_params += [value for pair in narrowness.items() for value in pair]
-    order.append("ABS(support_level - %s)")
-    order_params.append(preferred_support_level(profile.stage))
-    codepoints = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
-    order += [
-        "last_verified_at DESC NULLS LAST",
-        f"structure_key{codepoints}",
-        f"title_key{codepoints}",
-        f"ref{codepoints}",
-        "offer_id",
-    ]
-    sql = (
-        f"SELECT offer_id, offer_type FROM {MatchEntry._meta.db_table} "
-        f"WHERE {' AND '.join(where)} ORDER BY {', '.join(order)}"
-    )
+    order, order_params = order_by(profile)
+    sql = f"SELECT offer_id, offer_type FROM {MatchEntry._meta.db_table} WHERE {' AND '.join(where)} ORDER BY {order}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params + order_params)
         rows = cursor.fetchall()
@@ -216,6 +197,28 @@ def ranked(profile: Profile, *, today: datetime.date) -> list[tuple[int, str]]:
             seen.add(offer_id)
             ranking.append((offer_id, RUBRIC_OF_TYPE.get(offer_type, ACCOMPANY)))
     return ranking
+
+
+def order_by(profile: Profile) -> tuple[str, list]:
+    """The engine's ranking (funding.matching.RANKING) as an ORDER BY over the match entries, and its parameters.
+
+    A criterion that cannot tell the profile's entries apart (needs met, when the profile names none) is left out.
+    """
+    terms, params = [], []
+    for criterion in RANKING:
+        term = criterion.sql(profile)
+        if term is None:
+            continue
+        expression, values = term
+        if criterion.text and connection.vendor == "postgresql":
+            expression += ' COLLATE "C"'
+        if criterion.descending:
+            expression += " DESC"
+        if criterion.nulls_last:
+            expression += " NULLS LAST"
+        terms.append(expression)
+        params += values
+    return ", ".join(terms), params
 
 
 # SQLite accepts a limited number of parameters in one statement: long id lists are read in chunks.

@@ -2,6 +2,7 @@
 
 import datetime
 import random
+from dataclasses import replace
 
 import pytest
 from django.db import connection
@@ -10,7 +11,7 @@ from django.utils import timezone
 from curation.services.duplicates import structure_merge
 from directory.models import LegalForm, Offer, PublicationStatus, Structure, Territory
 from funding import selectors
-from funding.matching import Candidate, rank, tie_text
+from funding.matching import RANKING, Candidate, rank, tie_text
 from funding.models import MatchEntry
 from support_chain.models import Need, Stage
 from tests.factories import OfferFactory, StructureFactory, UserFactory
@@ -111,6 +112,21 @@ def test_the_database_ranks_as_the_engine_does(tangled_directory, values):
     for rubric, matches in first.items():
         in_rubric = selectors.RankedMatches(profile, today=TODAY, rubric=rubric)
         assert [(m.offer.pk, m.rank) for m in matches] == [(m.offer.pk, m.rank) for m in in_rubric[:2]]
+
+
+def test_the_database_orders_by_the_engines_criteria_in_their_order():
+    commune = Territory.objects.get(key="COM-23077")
+    with_needs = selectors.build_profile(
+        commune=commune, stage=Stage.objects.get(slug="emergence"), needs=[Need.objects.get(slug="financement")]
+    )
+    terms, params = selectors.order_by(with_needs)
+    assert terms.count(", ") + 1 == len(RANKING)
+    assert terms.startswith("CASE WHEN need_ids LIKE %s THEN 1 ELSE 0 END DESC, CASE territory_id ")
+    assert terms.endswith("offer_id") and "last_verified_at DESC NULLS LAST" in terms
+    assert terms.count("%s") == len(params)
+    # Without needs every offer meets none: the first criterion is left out.
+    without = replace(with_needs, needs=())
+    assert selectors.order_by(without)[0] == terms.split(", ", 1)[1]
 
 
 def test_ties_on_names_compare_ascii_without_case_and_the_rest_by_code_point():
