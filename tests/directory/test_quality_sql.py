@@ -9,7 +9,8 @@ from django.db.models.functions import Now
 
 from directory.curation_selectors import quality_ranking, scored, with_quality_facts
 from directory.models import Instrument, LegalForm, LinkCheck, LinkOutcome, Offer, PublicationStatus, Structure
-from directory.quality_sql import WHITESPACE, EpochMicroseconds, offer_score, structure_score
+from directory.quality import WHITESPACE
+from directory.quality_sql import EpochMicroseconds, offer_score, structure_score
 from tests.factories import OfferFactory, StructureFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
