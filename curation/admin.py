@@ -251,9 +251,7 @@ class UpdateCampaignAdmin(admin.ModelAdmin):
         return _curator_may(request)
 
     def has_view_permission(self, request, obj=None):
-        return _curator_may(request) and (
-            obj is None or curates_region(request.user, obj.region_id)
-        )
+        return _curator_may(request) and (obj is None or curates_region(request.user, obj.region_id))
 
     has_change_permission = has_view_permission
     has_delete_permission = has_view_permission

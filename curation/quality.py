@@ -20,20 +20,34 @@ never verified: 0.
 **Working link (15 points)**: lost while the website (structure) or the offer's page is broken, i.e. its current
 address failed two checks in a row (curation.models.links) and no curator chose to ignore it.
 
-Pure: no query, no clock unless `now` is omitted; relations come in as arguments, which
-`curation.selectors` fills for a whole list in a fixed number of queries.
+The criteria are declared once, as data: STRUCTURE_RULES and OFFER_RULES below list each criterion with its
+weight, the entries it applies to, its checks and what to say when one fails. A check's condition is built from a
+few primitives (Filled, NonEmpty, NotNull, Equals, NotPast, Fact, joined by `&` and `|`), each of which tests an
+entry in Python (`holds`) and says the same in SQL (`q`). This module scores in Python from that declaration;
+curation/quality_sql.py builds the SQL expression from the same one. Adding or reweighting a criterion is one
+edit to the tables below.
+
+Pure: no query, no clock unless `now` is omitted (the conditions' SQL is only built when quality_sql asks for it);
+relations come in as arguments, which `curation.selectors` fills for a whole list in a fixed number of
+queries.
 """
 
 import datetime
 import math
+import operator
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import reduce
 
+from django.db.models import F, Func, Q, QuerySet, TextField, Value
+from django.db.models.lookups import Exact
 from django.utils import formats, timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from curation.models import LinkCheck
-from directory.models import STALE_AFTER, Offer, OfferType, Structure
+from directory.models import STALE_AFTER, Offer, OfferType, PublicationStatus, Structure
 
 COMPLETENESS_POINTS = 60
 FRESHNESS_POINTS = 25
@@ -42,54 +56,329 @@ FRESH_FOR = datetime.timedelta(days=183)
 GOOD_FROM = 80
 FAIR_FROM = 50
 
-# The completeness criteria and their weights (curation.quality_sql writes the same criteria in SQL).
-STRUCTURE_WEIGHTS = {
-    "description": 12,
-    "contact": 10,
-    "published_offer": 10,
-    "website": 6,
-    "coordinates": 6,
-    "address": 5,
-    "legal_form": 4,
-    "opening_hours": 4,
-    "accessibility": 3,
-}
-OFFER_WEIGHTS = {
-    "description": 12,
-    "how_to_access": 10,
-    "contact": 10,
-    "needs": 8,
-    "coverage": 8,
-    "stages": 6,
-    "instrument": 4,  # funding offers only
-    "amount": 4,  # funding offers only
-    "call_dates": 6,  # calls for projects only: both dates, and not closed yet
-}
+# Every character str.isspace() accepts, i.e. what str.strip() removes (a test holds the list complete).
+WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
+    "\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000"
+)
 
-# Lazy: translated only for the criteria an entry misses (scoring a région's thousands of entries stays fast).
-M = {
-    "structure_description": gettext_lazy("Ajoutez une présentation de la structure"),
-    "contact": gettext_lazy("Indiquez un courriel ou un téléphone de contact"),
-    "published_offer": gettext_lazy(
-        "Publiez au moins une offre : sans offre, la structure n'apparaît dans aucun parcours"
+
+# --- Conditions: one test of an entry, in Python and in SQL ---------------------------------------------------
+
+
+class Condition:
+    """A test of an entry: `holds` in Python, `q` the same test in SQL; `a & b`, `a | b` combine them.
+
+    `facts` are what the entry's columns do not say (Fact), `now` the moment of the scoring.
+    """
+
+    def holds(self, entry, facts: Mapping[str, bool], now: datetime.datetime) -> bool:
+        raise NotImplementedError
+
+    def q(self, now: datetime.datetime) -> Q:
+        raise NotImplementedError
+
+    def __and__(self, other: "Condition") -> "Condition":
+        return AllOf((self, other))
+
+    def __or__(self, other: "Condition") -> "Condition":
+        return AnyOf((self, other))
+
+
+@dataclass(frozen=True)
+class Filled(Condition):
+    """Text with something left once Python's whitespace is trimmed: `bool(value.strip())`."""
+
+    field: str
+
+    def holds(self, entry, facts, now):
+        return bool(getattr(entry, self.field).strip())
+
+    def q(self, now):
+        trimmed = Func(F(self.field), Value(WHITESPACE), function="RTRIM", output_field=TextField())
+        return ~Q(Exact(trimmed, Value("")))
+
+
+@dataclass(frozen=True)
+class NonEmpty(Condition):
+    """A string that is not empty (an address, an e-mail: a blank one does not validate)."""
+
+    field: str
+
+    def holds(self, entry, facts, now):
+        return bool(getattr(entry, self.field))
+
+    def q(self, now):
+        return ~Q(**{self.field: ""})
+
+
+@dataclass(frozen=True)
+class NotNull(Condition):
+    """A value that is not None: a number, a date, a foreign key by its column (`legal_form_id`)."""
+
+    field: str
+
+    def holds(self, entry, facts, now):
+        return getattr(entry, self.field) is not None
+
+    def q(self, now):
+        return Q(**{f"{self.field}__isnull": False})
+
+
+@dataclass(frozen=True)
+class Equals(Condition):
+    field: str
+    value: object
+
+    def holds(self, entry, facts, now):
+        return getattr(entry, self.field) == self.value
+
+    def q(self, now):
+        return Q(**{self.field: self.value})
+
+
+@dataclass(frozen=True)
+class NotPast(Condition):
+    """A date not before today, in the project's time zone at `now` (a missing date is not)."""
+
+    field: str
+
+    def holds(self, entry, facts, now):
+        value = getattr(entry, self.field)
+        return value is not None and value >= timezone.localdate(now)
+
+    def q(self, now):
+        return Q(**{f"{self.field}__gte": timezone.localdate(now)})
+
+
+@dataclass(frozen=True)
+class Fact(Condition):
+    """A fact beyond the entry's columns: the scorer's keyword argument `name` in Python; in SQL, the entry's pk
+    among the ids `entry_ids()` selects (an IN subquery, which quality_sql's docstring prefers to EXISTS)."""
+
+    name: str
+    entry_ids: Callable[[], QuerySet]
+
+    def holds(self, entry, facts, now):
+        return facts[self.name]
+
+    def q(self, now):
+        return Q(pk__in=self.entry_ids())
+
+
+@dataclass(frozen=True)
+class AllOf(Condition):
+    conditions: tuple[Condition, ...]
+
+    def holds(self, entry, facts, now):
+        return all(c.holds(entry, facts, now) for c in self.conditions)
+
+    def q(self, now):
+        return reduce(operator.and_, (c.q(now) for c in self.conditions))
+
+
+@dataclass(frozen=True)
+class AnyOf(Condition):
+    conditions: tuple[Condition, ...]
+
+    def holds(self, entry, facts, now):
+        return any(c.holds(entry, facts, now) for c in self.conditions)
+
+    def q(self, now):
+        return reduce(operator.or_, (c.q(now) for c in self.conditions))
+
+
+# --- The criteria, declared once ------------------------------------------------------------------------------
+
+
+# A lazy string (translated only for the criteria an entry misses: scoring thousands of entries stays fast), or
+# a function (entry, now) -> str for a message about the entry.
+Message = Promise | Callable[..., str]
+
+
+@dataclass(frozen=True)
+class Check:
+    """A condition of a criterion, what to fix when it fails, and the form field concerned, when there is one."""
+
+    condition: Condition
+    message: Message
+    field: str = ""
+
+    def fix_message(self, entry, now) -> str:
+        return str(self.message) if isinstance(self.message, Promise) else self.message(entry, now)
+
+
+class Criterion:
+    """`weight` points, earned when every check holds: the first that fails says what to fix.
+
+    Only the entries `applies_to` holds for are asked to meet it (None: every entry of its kind).
+    """
+
+    def __init__(self, name: str, weight: int, *checks: Check, applies_to: Condition | None = None):
+        self.name, self.weight, self.checks, self.applies_to = name, weight, checks, applies_to
+
+    def __repr__(self):
+        return f"Criterion({self.name!r}, {self.weight})"
+
+    @property
+    def condition(self) -> Condition:
+        """Met: all its checks hold."""
+        return reduce(operator.and_, (check.condition for check in self.checks))
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What scores one kind of entry: its criteria, and the address whose check can cost the LINK_POINTS."""
+
+    criteria: tuple[Criterion, ...]
+    url_field: str
+    link_label: Promise
+
+
+def _closed_call(offer: Offer, now: datetime.datetime) -> str:
+    message = _("L'appel est clos depuis le %(date)s : indiquez les dates de la prochaine session ou archivez l'offre")
+    return message % {"date": _date(offer.closes_on, now)}
+
+
+HAS_PUBLISHED_OFFER = Fact(
+    "has_published_offer", lambda: Offer.objects.filter(status=PublicationStatus.PUBLISHED).values("structure_id")
+)
+HAS_NEEDS = Fact("has_needs", lambda: Offer.needs.through.objects.values("offer_id"))
+HAS_COVERAGE = Fact("has_coverage", lambda: Offer.coverage.through.objects.values("offer_id"))
+HAS_STAGES = Fact("has_stages", lambda: Offer.stages.through.objects.values("offer_id"))
+FUNDING = Equals("offer_type", OfferType.FUNDING)
+CALL_FOR_PROJECTS = NotNull("opens_on") | NotNull("closes_on")  # Offer.is_call_for_projects
+
+STRUCTURE_RULES = Rules(
+    criteria=(
+        Criterion(
+            "description",
+            12,
+            Check(Filled("description"), gettext_lazy("Ajoutez une présentation de la structure"), "description"),
+        ),
+        Criterion(
+            "contact",
+            10,
+            Check(
+                NonEmpty("email") | Filled("phone"),
+                gettext_lazy("Indiquez un courriel ou un téléphone de contact"),
+                "email",
+            ),
+        ),
+        Criterion(
+            "published_offer",
+            10,
+            Check(
+                HAS_PUBLISHED_OFFER,
+                gettext_lazy("Publiez au moins une offre : sans offre, la structure n'apparaît dans aucun parcours"),
+            ),
+        ),
+        Criterion("website", 6, Check(NonEmpty("website"), gettext_lazy("Indiquez le site web"), "website")),
+        Criterion(
+            "coordinates",
+            6,
+            Check(
+                NotNull("latitude") & NotNull("longitude"),
+                gettext_lazy("Placez la structure sur la carte (latitude et longitude, à demander à la CRESS)"),
+            ),
+        ),
+        Criterion(
+            "address",
+            5,
+            Check(Filled("address") & NotNull("commune_id"), gettext_lazy("Indiquez l'adresse"), "address"),
+        ),
+        Criterion(
+            "legal_form", 4, Check(NotNull("legal_form_id"), gettext_lazy("Indiquez la forme juridique"), "legal_form")
+        ),
+        Criterion(
+            "opening_hours",
+            4,
+            Check(Filled("opening_hours"), gettext_lazy("Indiquez les horaires d'ouverture"), "opening_hours"),
+        ),
+        Criterion(
+            "accessibility",
+            3,
+            Check(
+                Filled("accessibility"),
+                gettext_lazy("Décrivez l'accessibilité (personnes à mobilité réduite, transports en commun)"),
+                "accessibility",
+            ),
+        ),
     ),
-    "website": gettext_lazy("Indiquez le site web"),
-    "coordinates": gettext_lazy("Placez la structure sur la carte (latitude et longitude, à demander à la CRESS)"),
-    "address": gettext_lazy("Indiquez l'adresse"),
-    "legal_form": gettext_lazy("Indiquez la forme juridique"),
-    "opening_hours": gettext_lazy("Indiquez les horaires d'ouverture"),
-    "accessibility": gettext_lazy("Décrivez l'accessibilité (personnes à mobilité réduite, transports en commun)"),
-    "offer_description": gettext_lazy("Ajoutez une description de l'offre"),
-    "how_to_access": gettext_lazy("Expliquez comment accéder à l'offre"),
-    "offer_contact": gettext_lazy("Indiquez une page web ou un courriel de contact pour l'offre"),
-    "needs": gettext_lazy("Indiquez à quels besoins l'offre répond"),
-    "coverage": gettext_lazy("Indiquez les territoires couverts (à demander à la CRESS)"),
-    "stages": gettext_lazy("Indiquez à quelles étapes du projet l'offre s'adresse"),
-    "instrument": gettext_lazy("Précisez l'outil de financement : subvention, prêt d'honneur… (à demander à la CRESS)"),
-    "amount": gettext_lazy("Indiquez le montant (minimum, maximum ou les deux)"),
-    "opens_on": gettext_lazy("Indiquez la date d'ouverture de l'appel"),
-    "closes_on": gettext_lazy("Indiquez la date de clôture de l'appel"),
-}
+    url_field="website",
+    link_label=gettext_lazy("Le site web"),
+)
+
+OFFER_RULES = Rules(
+    criteria=(
+        Criterion(
+            "description",
+            12,
+            Check(Filled("description"), gettext_lazy("Ajoutez une description de l'offre"), "description"),
+        ),
+        Criterion(
+            "how_to_access",
+            10,
+            Check(Filled("how_to_access"), gettext_lazy("Expliquez comment accéder à l'offre"), "how_to_access"),
+        ),
+        Criterion(
+            "contact",
+            10,
+            Check(
+                NonEmpty("url") | NonEmpty("email"),
+                gettext_lazy("Indiquez une page web ou un courriel de contact pour l'offre"),
+                "url",
+            ),
+        ),
+        Criterion("needs", 8, Check(HAS_NEEDS, gettext_lazy("Indiquez à quels besoins l'offre répond"), "needs")),
+        Criterion(
+            "coverage",
+            8,
+            Check(HAS_COVERAGE, gettext_lazy("Indiquez les territoires couverts (à demander à la CRESS)"), "coverage"),
+        ),
+        Criterion(
+            "stages",
+            6,
+            Check(HAS_STAGES, gettext_lazy("Indiquez à quelles étapes du projet l'offre s'adresse"), "stages"),
+        ),
+        Criterion(
+            "instrument",
+            4,
+            Check(
+                NotNull("instrument_id"),
+                gettext_lazy("Précisez l'outil de financement : subvention, prêt d'honneur… (à demander à la CRESS)"),
+                "instrument",
+            ),
+            applies_to=FUNDING,
+        ),
+        Criterion(
+            "amount",
+            4,
+            Check(
+                NotNull("amount_min") | NotNull("amount_max"),
+                gettext_lazy("Indiquez le montant (minimum, maximum ou les deux)"),
+                "amount_min",
+            ),
+            applies_to=FUNDING,
+        ),
+        Criterion(
+            "call_dates",  # both dates, and not closed yet
+            6,
+            Check(NotNull("opens_on"), gettext_lazy("Indiquez la date d'ouverture de l'appel"), "opens_on"),
+            Check(NotNull("closes_on"), gettext_lazy("Indiquez la date de clôture de l'appel"), "closes_on"),
+            Check(NotPast("closes_on"), _closed_call, "closes_on"),
+            applies_to=CALL_FOR_PROJECTS,
+        ),
+    ),
+    url_field="url",
+    link_label=gettext_lazy("La page de l'offre"),
+)
+
+RULES = {Structure: STRUCTURE_RULES, Offer: OFFER_RULES}  # what both scorers, Python and SQL, read
+
+
+# --- Scoring ----------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -116,14 +405,6 @@ class Quality:
     @property
     def level_label(self) -> str:
         return {"good": _("bonne"), "fair": _("à améliorer"), "poor": _("faible")}[self.level]
-
-
-@dataclass(frozen=True)
-class _Criterion:
-    weight: int
-    met: bool
-    message: object  # a lazy string: translated only if the criterion is not met
-    field: str = ""
 
 
 def _round(value: float) -> int:
@@ -179,21 +460,29 @@ def _link_fix(link: LinkCheck, what: str, now) -> Fix:
     return Fix(_("%(what)s ne répond plus (%(details)s)") % {"what": what, "details": details}, LINK_POINTS)
 
 
-def _score(criteria: list[_Criterion], last_verified_at, link_fix: Fix | None, now) -> Quality:
+def _quality(rules: Rules, entry, facts: Mapping[str, bool], link: LinkCheck | None, now) -> Quality:
+    now = now or timezone.now()
+    criteria = [c for c in rules.criteria if c.applies_to is None or c.applies_to.holds(entry, facts, now)]
     applicable = sum(c.weight for c in criteria)
-    earned = sum(c.weight for c in criteria if c.met)
+    earned = 0
+    fixes = []
+    for criterion in criteria:
+        failed = next((check for check in criterion.checks if not check.condition.holds(entry, facts, now)), None)
+        if failed is None:
+            earned += criterion.weight
+        else:
+            points = _round(COMPLETENESS_POINTS * criterion.weight / applicable)
+            fixes.append(Fix(failed.fix_message(entry, now), points, failed.field))
     completeness = COMPLETENESS_POINTS * earned / applicable
-    freshness = freshness_points(last_verified_at, now)
-    fixes = [
-        Fix(str(c.message), _round(COMPLETENESS_POINTS * c.weight / applicable), c.field) for c in criteria if not c.met
-    ]
-    freshness_fix = _freshness_fix(last_verified_at, freshness, now)
+    freshness = freshness_points(entry.last_verified_at, now)
+    freshness_fix = _freshness_fix(entry.last_verified_at, freshness, now)
     if freshness_fix:
         fixes.append(freshness_fix)
-    if link_fix:
-        fixes.append(link_fix)
+    broken = is_broken(link, getattr(entry, rules.url_field))
+    if broken:
+        fixes.append(_link_fix(link, str(rules.link_label), now))
     fixes.sort(key=lambda fix: -fix.points)  # stable: equal points keep the order above
-    score = _round(completeness + freshness + (0 if link_fix else LINK_POINTS))
+    score = _round(completeness + freshness + (0 if broken else LINK_POINTS))
     return Quality(score=score, fixes=tuple(fixes))
 
 
@@ -205,21 +494,7 @@ def structure_quality(
     now: datetime.datetime | None = None,
 ) -> Quality:
     """The structure's score; `link` is the check of its website, if any."""
-    now = now or timezone.now()
-    s, w = structure, STRUCTURE_WEIGHTS
-    criteria = [
-        _Criterion(w["description"], bool(s.description.strip()), M["structure_description"], "description"),
-        _Criterion(w["contact"], bool(s.email or s.phone.strip()), M["contact"], "email"),
-        _Criterion(w["published_offer"], has_published_offer, M["published_offer"]),
-        _Criterion(w["website"], bool(s.website), M["website"], "website"),
-        _Criterion(w["coordinates"], s.latitude is not None and s.longitude is not None, M["coordinates"]),
-        _Criterion(w["address"], bool(s.address.strip() and s.commune_id), M["address"], "address"),
-        _Criterion(w["legal_form"], s.legal_form_id is not None, M["legal_form"], "legal_form"),
-        _Criterion(w["opening_hours"], bool(s.opening_hours.strip()), M["opening_hours"], "opening_hours"),
-        _Criterion(w["accessibility"], bool(s.accessibility.strip()), M["accessibility"], "accessibility"),
-    ]
-    link_fix = _link_fix(link, _("Le site web"), now) if is_broken(link, s.website) else None
-    return _score(criteria, s.last_verified_at, link_fix, now)
+    return _quality(RULES[Structure], structure, {"has_published_offer": has_published_offer}, link, now)
 
 
 def offer_quality(
@@ -232,33 +507,5 @@ def offer_quality(
     now: datetime.datetime | None = None,
 ) -> Quality:
     """The offer's score; `link` is the check of its page, if any."""
-    now = now or timezone.now()
-    o, w = offer, OFFER_WEIGHTS
-    criteria = [
-        _Criterion(w["description"], bool(o.description.strip()), M["offer_description"], "description"),
-        _Criterion(w["how_to_access"], bool(o.how_to_access.strip()), M["how_to_access"], "how_to_access"),
-        _Criterion(w["contact"], bool(o.url or o.email), M["offer_contact"], "url"),
-        _Criterion(w["needs"], has_needs, M["needs"], "needs"),
-        _Criterion(w["coverage"], has_coverage, M["coverage"], "coverage"),
-        _Criterion(w["stages"], has_stages, M["stages"], "stages"),
-    ]
-    if o.offer_type == OfferType.FUNDING:
-        criteria += [
-            _Criterion(w["instrument"], o.instrument_id is not None, M["instrument"], "instrument"),
-            _Criterion(w["amount"], o.amount_min is not None or o.amount_max is not None, M["amount"], "amount_min"),
-        ]
-    if o.is_call_for_projects:
-        today = timezone.localdate(now)
-        if o.opens_on is None:
-            criteria.append(_Criterion(w["call_dates"], False, M["opens_on"], "opens_on"))
-        elif o.closes_on is None:
-            criteria.append(_Criterion(w["call_dates"], False, M["closes_on"], "closes_on"))
-        elif o.closes_on < today:
-            message = _(
-                "L'appel est clos depuis le %(date)s : indiquez les dates de la prochaine session ou archivez l'offre"
-            ) % {"date": _date(o.closes_on, now)}
-            criteria.append(_Criterion(w["call_dates"], False, message, "closes_on"))
-        else:
-            criteria.append(_Criterion(w["call_dates"], True, ""))
-    link_fix = _link_fix(link, _("La page de l'offre"), now) if is_broken(link, o.url) else None
-    return _score(criteria, o.last_verified_at, link_fix, now)
+    facts = {"has_stages": has_stages, "has_needs": has_needs, "has_coverage": has_coverage}
+    return _quality(RULES[Offer], offer, facts, link, now)

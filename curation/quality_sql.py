@@ -1,15 +1,19 @@
 """The quality score of curation/quality.py written as an SQL expression: a whole scope scored in one query.
 
 curation/quality.py stays the source of truth, and still scores the entries a page shows (it also says what to
-fix). This module computes the same integer in the database: the same criteria and weights, and the same
-floating-point operations in the same order on exact integers (weights, microseconds), so that both round alike;
-tests/directory/test_quality_sql.py holds them equal on SQLite and PostgreSQL.
+fix). This module builds the same integer in the database from the same declaration: it iterates the criteria of
+quality.STRUCTURE_RULES and quality.OFFER_RULES and asks each condition for its SQL (`Condition.q`), so it holds
+no criterion, weight or point of its own. What it adds is only what SQL needs to round alike: the same
+floating-point operations in the same order on exact integers (weights, microseconds).
+tests/directory/test_quality_sql.py holds both forms equal on SQLite and PostgreSQL.
 
 The facts beyond the entry's columns (a published offer, needs, coverage, stages, a broken link) are `IN`
 subqueries: the database hashes each table once for the whole scope, and PostgreSQL's cost estimate stays low
 (a correlated EXISTS per row is costed as an index probe per row, which on a national scope sent the query to JIT
 compilation, longer than the query itself).
 
+    earned       = Σ weights of the criteria met (a criterion is met only where it applies)
+    applicable   = Σ weights of the criteria every entry answers + one CASE per condition of applying
     completeness = 60 × earned / applicable   (two exact integers, one correctly rounded division)
     freshness    = 25 × (STALE_AFTER − age) / (STALE_AFTER − FRESH_FOR), with the ages in microseconds
     score        = floor(completeness + freshness + link + 0.5)
@@ -18,39 +22,14 @@ compilation, longer than the query itself).
 import datetime
 
 from django.db import NotSupportedError
-from django.db.models import (
-    BigIntegerField,
-    Case,
-    F,
-    FloatField,
-    Func,
-    IntegerField,
-    Q,
-    TextField,
-    Value,
-    When,
-)
+from django.db.models import BigIntegerField, Case, F, FloatField, Func, IntegerField, Q, Value, When
 from django.db.models.functions import Cast, Floor
-from django.db.models.lookups import Exact, GreaterThanOrEqual, LessThanOrEqual
+from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.utils import timezone
 
 from curation.models import BROKEN_AFTER, LinkCheck
-from curation.quality import (
-    COMPLETENESS_POINTS,
-    FRESH_FOR,
-    FRESHNESS_POINTS,
-    LINK_POINTS,
-    OFFER_WEIGHTS,
-    STRUCTURE_WEIGHTS,
-)
-from directory.models import STALE_AFTER, Offer, OfferType, PublicationStatus, Structure
-
-# Every character str.isspace() accepts, i.e. what str.strip() removes (a test holds the list complete).
-WHITESPACE = (
-    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
-    "\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
-    "\u2028\u2029\u202f\u205f\u3000"
-)
+from curation.quality import COMPLETENESS_POINTS, FRESH_FOR, FRESHNESS_POINTS, LINK_POINTS, RULES, Criterion
+from directory.models import STALE_AFTER, Offer, Structure
 
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 MICROSECOND = datetime.timedelta(microseconds=1)
@@ -85,15 +64,26 @@ def _microseconds(moment: datetime.datetime) -> int:
     return (moment - EPOCH) // MICROSECOND
 
 
-def _filled(field: str) -> Q:
-    """`bool(value.strip())`: something is left once Python's whitespace is trimmed."""
-    trimmed = Func(F(field), Value(WHITESPACE), function="RTRIM", output_field=TextField())
-    return ~Q(Exact(trimmed, Value("")))
+def _met(criterion: Criterion, now: datetime.datetime) -> Q:
+    """The criterion is met: it applies to the entry, and all its checks hold."""
+    met = criterion.condition.q(now)
+    return criterion.applies_to.q(now) & met if criterion.applies_to else met
 
 
-def _earned(criteria: list[tuple[int, Q]]):
+def _earned(criteria: tuple[Criterion, ...], now: datetime.datetime):
     """The sum of the weights of the criteria met."""
-    return sum((Case(When(met, then=Value(weight)), default=Value(0)) for weight, met in criteria), Value(0))
+    return sum((Case(When(_met(c, now), then=Value(c.weight)), default=Value(0)) for c in criteria), Value(0))
+
+
+def _applicable(criteria: tuple[Criterion, ...], now: datetime.datetime):
+    """The sum of the weights of the criteria that apply: a constant, plus a CASE per condition of applying."""
+    always = sum(c.weight for c in criteria if c.applies_to is None)
+    weights = {}  # the criteria applying to the same entries (a funding offer's two) weigh in one CASE
+    for c in criteria:
+        if c.applies_to is not None:
+            weights[c.applies_to] = weights.get(c.applies_to, 0) + c.weight
+    cases = (Case(When(applies.q(now), then=Value(weight)), default=Value(0)) for applies, weight in weights.items())
+    return sum(cases, Value(always))
 
 
 def _freshness(now: datetime.datetime):
@@ -118,65 +108,29 @@ def _score(earned, applicable, broken: Q, now: datetime.datetime):
     return Cast(Floor(completeness + _freshness(now) + link + Value(0.5)), IntegerField())
 
 
-def _broken_link(owner: str, url_field: str) -> Q:
+def _broken_link(model, url_field: str) -> Q:
     """quality.is_broken: the entry's current address failed two checks in a row and nobody ignored it."""
+    owner = model._meta.model_name  # LinkCheck's foreign keys are named after the models they point to
     checks = LinkCheck.objects.filter(
         url=F(f"{owner}__{url_field}"), consecutive_failures__gte=BROKEN_AFTER, ignored_at__isnull=True
     )
     return ~Q(**{url_field: ""}) & Q(pk__in=checks.values(f"{owner}_id"))
 
 
+def quality_score(model, now: datetime.datetime | None = None):
+    """The score expression of a Structure or an Offer queryset's entries, built from quality.RULES[model]."""
+    now = now or timezone.now()
+    rules = RULES[model]
+    earned = _earned(rules.criteria, now)
+    applicable = _applicable(rules.criteria, now)
+    return _score(earned, applicable, _broken_link(model, rules.url_field), now)
+
+
 def structure_score(now: datetime.datetime | None = None):
     """The expression of quality.structure_quality(…).score, for a Structure queryset."""
-    now = now or timezone.now()
-    w = STRUCTURE_WEIGHTS
-    published_offers = Offer.objects.filter(status=PublicationStatus.PUBLISHED)
-    earned = _earned(
-        [
-            (w["description"], _filled("description")),
-            (w["contact"], ~Q(email="") | _filled("phone")),
-            (w["published_offer"], Q(pk__in=published_offers.values("structure_id"))),
-            (w["website"], ~Q(website="")),
-            (w["coordinates"], Q(latitude__isnull=False, longitude__isnull=False)),
-            (w["address"], _filled("address") & Q(commune__isnull=False)),
-            (w["legal_form"], Q(legal_form__isnull=False)),
-            (w["opening_hours"], _filled("opening_hours")),
-            (w["accessibility"], _filled("accessibility")),
-        ]
-    )
-    applicable = Value(sum(w.values()))
-    return _score(earned, applicable, _broken_link("structure", "website"), now)
+    return quality_score(Structure, now)
 
 
 def offer_score(now: datetime.datetime | None = None):
     """The expression of quality.offer_quality(…).score, for an Offer queryset."""
-    now = now or timezone.now()
-    w = OFFER_WEIGHTS
-    funding = Q(offer_type=OfferType.FUNDING)
-    call = Q(opens_on__isnull=False) | Q(closes_on__isnull=False)
-    open_call = Q(opens_on__isnull=False, closes_on__isnull=False, closes_on__gte=timezone.localdate(now))
-    earned = _earned(
-        [
-            (w["description"], _filled("description")),
-            (w["how_to_access"], _filled("how_to_access")),
-            (w["contact"], ~Q(url="") | ~Q(email="")),
-            (w["needs"], Q(pk__in=Offer.needs.through.objects.values("offer_id"))),
-            (w["coverage"], Q(pk__in=Offer.coverage.through.objects.values("offer_id"))),
-            (w["stages"], Q(pk__in=Offer.stages.through.objects.values("offer_id"))),
-            (w["instrument"], funding & Q(instrument__isnull=False)),
-            (w["amount"], funding & (Q(amount_min__isnull=False) | Q(amount_max__isnull=False))),
-            (w["call_dates"], open_call),
-        ]
-    )
-    always = sum(weight for name, weight in w.items() if name not in {"instrument", "amount", "call_dates"})
-    applicable = (
-        Value(always)
-        + Case(When(funding, then=Value(w["instrument"] + w["amount"])), default=Value(0))
-        + Case(When(call, then=Value(w["call_dates"])), default=Value(0))
-    )
-    return _score(earned, applicable, _broken_link("offer", "url"), now)
-
-
-def quality_score(model, now: datetime.datetime | None = None):
-    """The score expression of a Structure or an Offer queryset's entries."""
-    return structure_score(now) if model is Structure else offer_score(now)
+    return quality_score(Offer, now)

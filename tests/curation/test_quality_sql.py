@@ -1,14 +1,17 @@
 """curation.quality_sql scores in the database exactly as curation.quality does in Python, entry for entry."""
 
+import dataclasses
 import datetime
 import random
 import sys
 
 import pytest
 from django.db.models.functions import Now
+from django.utils.translation import gettext_lazy
 
 from curation.models import LinkCheck, LinkOutcome
-from curation.quality_sql import WHITESPACE, EpochMicroseconds, offer_score, structure_score
+from curation.quality import RULES, WHITESPACE, Check, Criterion, Filled
+from curation.quality_sql import EpochMicroseconds, offer_score, structure_score
 from curation.selectors import quality_ranking, scored, with_quality_facts
 from directory.models import Instrument, LegalForm, Offer, PublicationStatus, Structure
 from tests.factories import OfferFactory, StructureFactory, UserFactory
@@ -225,6 +228,23 @@ def test_random_entries_score_alike():
         )
     assert_sql_scores_equal_python_scores(Structure, Structure.objects.count())
     assert_sql_scores_equal_python_scores(Offer, Offer.objects.count())
+
+
+def test_a_criterion_declared_once_moves_both_scores(monkeypatch):
+    """Adding a criterion is one edit to quality.RULES: the Python score and the SQL one both follow it."""
+    rules = RULES[Structure]
+    phone = Criterion("phone", 20, Check(Filled("phone"), gettext_lazy("Indiquez le téléphone"), "phone"))
+    monkeypatch.setitem(RULES, Structure, dataclasses.replace(rules, criteria=(*rules.criteria, phone)))
+    without_phone = make_structure(phone="")
+    make_structure()
+    assert_sql_scores_equal_python_scores(Structure, 2)
+    quality = next(
+        row.quality
+        for row in scored(with_quality_facts(Structure.objects.all()), now=NOW)
+        if row.entry == without_phone
+    )
+    assert quality.score == 85  # 60 × 60/80 + 25 + 15
+    assert [(fix.message, fix.points, fix.field) for fix in quality.fixes] == [("Indiquez le téléphone", 15, "phone")]
 
 
 def test_epoch_microseconds_reads_every_stored_precision():
