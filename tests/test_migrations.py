@@ -33,8 +33,6 @@ PROJECT_APPS = ("support_chain", "directory", "accounts", "curation", "funding",
 # Dotted name -> why a schema migration names it.
 ALLOWED_REFERENCES = {
     "funding.referrals.models.attachment_storage": "storage of ReferralAttachment.file (private files)",
-    "portal.models.UserManager": "the user model's manager (use_in_migrations: RunPython can create users)",
-    "accounts.models.UserManager": "the same, once the user model lives in accounts/",
 }
 
 
