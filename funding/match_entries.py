@@ -5,12 +5,13 @@ them through the offer, its structure and four many-to-many tables costs tens of
 holds, in one narrow row, everything the hard filters and the ranking read, indexed by (territory, stage), so a
 match reads only the entries of the holder's few territories at their stage.
 
-The rows are written by database triggers only (migration 0002_match_entries), on SQLite and PostgreSQL
-alike: any write to an offer, to its coverage, stages, needs or legal-form restrictions, or to its structure's
-name or status (admin, forms, importer, merge, bulk inserts, raw SQL) rewrites that offer's entries in the same
+The rows are written by database triggers only (funding/triggers.py), on SQLite and PostgreSQL alike: any
+write to an offer, to its coverage, stages, needs or legal-form restrictions, or to its structure's name or
+status (admin, forms, importer, merge, bulk inserts, raw SQL) rewrites that offer's entries in the same
 transaction. No writer has to remember anything; `manage.py rebuild_match_entries` rewrites them all (after
-restoring a dump taken without triggers, say). The SQL below is shared with the migration that installs the
-triggers: a change to it needs a migration that installs them again.
+restoring a dump taken without triggers, say). `refresh()` below is the SQL the triggers run: a change to it is a
+change to funding/triggers.py's statements, which needs a migration that installs them again
+(tests/test_migrations.py fails until there is one).
 """
 
 from django.db import connection, models, transaction
@@ -20,6 +21,11 @@ from funding.matching import TIE_FOLD
 
 
 class MatchEntry(models.Model):
+    """What the matching reads of one offer, for one territory it covers and one stage it serves.
+
+    Maintained by the triggers of funding/triggers.py on directory's offers and structures: never written by code.
+    """
+
     offer_id = models.BigIntegerField(db_index=True)
     territory_id = models.BigIntegerField()
     stage_id = models.BigIntegerField()

@@ -15,6 +15,7 @@ touched.
 """
 
 import ast
+import importlib
 import os
 import re
 import subprocess
@@ -261,3 +262,47 @@ def fresh_postgresql_url():
 @pytest.mark.postgres
 def test_migrations_round_trip_on_postgresql(fresh_postgresql_url, tmp_path):
     round_trip(fresh_postgresql_url, tmp_path / "var")
+
+
+# Each app's trigger module, and the migrations that install its statements frozen (`FROZEN`, `DROP`).
+TRIGGER_MODULES = {"directory": "directory.triggers", "funding": "funding.triggers"}
+
+
+def latest_frozen_triggers(app: str):
+    """The newest migration of the app that installs triggers (it carries `FROZEN`), as a loaded module."""
+    from django.db.migrations.loader import MigrationLoader
+
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    frozen = [
+        (key, migration)
+        for key, migration in loader.disk_migrations.items()
+        if key[0] == app and hasattr(importlib.import_module(migration.__module__), "FROZEN")
+    ]
+    assert frozen, f"no migration of {app} installs its triggers"
+    # The plan's order, not the file names': the last one applied is what the database runs.
+    plan = [key for key in loader.graph.forwards_plan((app, loader.graph.leaf_nodes(app)[0][1])) if key[0] == app]
+    newest = max(frozen, key=lambda item: plan.index(item[0]))
+    return importlib.import_module(newest[1].__module__)
+
+
+@pytest.mark.parametrize("app", sorted(TRIGGER_MODULES))
+@pytest.mark.parametrize("vendor", ["postgresql", "sqlite"])
+def test_the_latest_trigger_migration_installs_what_the_trigger_module_writes_today(app, vendor):
+    """Change directory/triggers.py or funding/triggers.py and this fails until a migration installs the new SQL."""
+    current = importlib.import_module(TRIGGER_MODULES[app])
+    migration = latest_frozen_triggers(app)
+    assert migration.FROZEN[vendor] == current.statements(vendor), (
+        f"{TRIGGER_MODULES[app]} writes other SQL than {migration.__name__} installs: add a migration that drops "
+        "the triggers and installs the new statements, frozen"
+    )
+    assert migration.DROP[vendor] == current.drop_statements(vendor)
+
+
+def test_models_name_the_trigger_modules_that_maintain_them():
+    """A reader of the models learns that triggers write some of their columns, and where the SQL is."""
+    from directory.models import Offer, Structure
+    from funding.match_entries import MatchEntry
+
+    for model in (Offer, Structure):
+        assert "directory/triggers.py" in model.__doc__ and "funding/triggers.py" in model.__doc__
+    assert "funding/triggers.py" in MatchEntry.__doc__
