@@ -35,9 +35,18 @@ class PublicationStatus(models.TextChoices):
 
 
 class StructureRole(models.TextChoices):
+    """What a structure does; it may do several. The one declaration of the roles: Structure has a boolean column
+    per role (`field_name`), and every list of roles (filters, import, forms, admin, map) is built from this class.
+    """
+
     SUPPORT = "support", _("Structure d'accompagnement")
     FINANCER = "financer", _("Financeur")
     THIRD_PLACE = "third_place", _("Tiers-lieu")
+
+    @property
+    def field_name(self) -> str:
+        """The boolean column of Structure that holds this role."""
+        return f"role_{self.value}"
 
 
 class OfferType(models.TextChoices):
@@ -56,5 +65,12 @@ class Fee(models.TextChoices):
 
 
 class Mode(models.TextChoices):
+    """How an offer is delivered; it may be both. Offer has a boolean column per mode (`field_name`)."""
+
     IN_PERSON = "presentiel", _("En présentiel")
     REMOTE = "distance", _("À distance")
+
+    @property
+    def field_name(self) -> str:
+        """The boolean column of Offer that holds this mode."""
+        return f"mode_{self.value}"

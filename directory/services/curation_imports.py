@@ -22,7 +22,6 @@ from directory.models import (
     Structure,
     Territory,
 )
-from directory.models.structure import MODE_FIELDS, ROLE_FIELDS
 from directory.services.importer import COLUMNS, ImportRejected, import_offers
 from support_chain.models import Need, Stage
 
@@ -230,7 +229,7 @@ def export_rows(offers) -> list[dict]:
             {
                 "structure_siret": structure.siret or "",
                 "structure_name": structure.name,
-                "structure_roles": _join(role for role, field in ROLE_FIELDS.items() if getattr(structure, field)),
+                "structure_roles": _join(structure.roles),
                 "structure_legal_form": structure.legal_form.slug if structure.legal_form else "",
                 "structure_commune": structure.commune.code,
                 "structure_network": structure.network.slug if structure.network else "",
@@ -255,7 +254,7 @@ def export_rows(offers) -> list[dict]:
                 "opens_on": offer.opens_on.isoformat() if offer.opens_on else "",
                 "closes_on": offer.closes_on.isoformat() if offer.closes_on else "",
                 "fee": offer.fee,
-                "modes": _join(mode for mode, field in MODE_FIELDS.items() if getattr(offer, field)),
+                "modes": _join(offer.modes),
                 "offer_url": offer.url,
                 "offer_email": offer.email,
             }
