@@ -39,9 +39,16 @@ class StructureRole(models.TextChoices):
     per role (`field_name`), and every list of roles (filters, import, forms, admin, map) is built from this class.
     """
 
-    SUPPORT = "support", _("Structure d'accompagnement")
-    FINANCER = "financer", _("Financeur")
-    THIRD_PLACE = "third_place", _("Tiers-lieu")
+    # value, short label (the tags of the map's list and popups), label
+    SUPPORT = "support", _("Accompagnement"), _("Structure d'accompagnement")
+    FINANCER = "financer", _("Financement"), _("Financeur")
+    THIRD_PLACE = "third_place", _("Tiers-lieu"), _("Tiers-lieu")
+
+    def __new__(cls, value, short_label):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.short_label = short_label
+        return member
 
     @property
     def field_name(self) -> str:
