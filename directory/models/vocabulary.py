@@ -1,4 +1,8 @@
-"""Vocabularies of the directory that curators may extend (tables), and the fixed ones (TextChoices)."""
+"""Vocabularies of the directory that curators may extend (tables), and the fixed ones (TextChoices).
+
+scripts/check_demo_csv.py (standard library only) reads the TextChoices' values from this file's source: write
+each member as `NAME = value, ..., label`.
+"""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _

@@ -33,6 +33,7 @@ from directory.text import normalize
 from directory.validators import siret_error
 from support_chain.models import Need, Stage, SupportLevel
 
+# A literal list: scripts/check_demo_csv.py (standard library only) reads it from this file's source.
 COLUMNS = [
     "structure_siret",
     "structure_name",
