@@ -4,7 +4,18 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.scopes import curated_offers, curated_regions, curated_structures, curates_region, is_curator
 from curation.models import UpdateCampaign
-from directory.models import Instrument, LegalForm, Network, Offer, Permanence, PostalCode, Structure, Territory
+from directory.models import (
+    Instrument,
+    LegalForm,
+    Mode,
+    Network,
+    Offer,
+    Permanence,
+    PostalCode,
+    Structure,
+    StructureRole,
+    Territory,
+)
 from directory.text import normalize
 
 
@@ -137,9 +148,7 @@ class StructureAdmin(CuratorScopedAdmin):
     list_display = ["name", "commune", "legal_form", "network", "status", "last_verified_at"]
     list_filter = [
         "status",
-        "role_support",
-        "role_financer",
-        "role_third_place",
+        *(role.field_name for role in StructureRole),
         "network",
         "legal_form",
         ("region", admin.RelatedOnlyFieldListFilter),
@@ -151,7 +160,7 @@ class StructureAdmin(CuratorScopedAdmin):
     inlines = [OfferInline, PermanenceInline]
     fieldsets = [
         (None, {"fields": ["name", "siret", "legal_form", "network", "description"]}),
-        (_("Rôles"), {"fields": ["role_support", "role_financer", "role_third_place"]}),
+        (_("Rôles"), {"fields": [role.field_name for role in StructureRole]}),
         (
             _("Où et comment la joindre"),
             {
@@ -199,7 +208,7 @@ class OfferAdmin(CuratorScopedAdmin):
             _("Financement et appels à projets"),
             {"fields": ["instrument", ("amount_min", "amount_max"), ("opens_on", "closes_on")]},
         ),
-        (_("Modalités"), {"fields": ["fee", "mode_presentiel", "mode_distance", "url", "email"]}),
+        (_("Modalités"), {"fields": ["fee", *(mode.field_name for mode in Mode), "url", "email"]}),
         (_("Publication"), {"fields": ["status", "last_verified_at"]}),
     ]
 

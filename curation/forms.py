@@ -6,7 +6,6 @@ from django.utils.translation import gettext_lazy as _
 from curation.services.moderation import OFFER_EDITABLE_FIELDS, STRUCTURE_EDITABLE_FIELDS
 from directory.forms import TerritoryField
 from directory.models import LegalForm, Network, Offer, Structure, StructureRole
-from directory.models.structure import ROLE_FIELDS
 from directory.validators import validate_siret
 
 TERRITORY_ATTRS = {"data-territory-autocomplete": "COM"}
@@ -86,8 +85,8 @@ class SubmissionForm(forms.Form):
     def structure_values(self) -> dict:
         """The proposed values, as Structure field names."""
         values = {name: self.cleaned_data[name] for name in self.STRUCTURE_FIELDS}
-        for role, field in ROLE_FIELDS.items():
-            values[field] = role in self.cleaned_data["roles"]
+        for role in StructureRole:
+            values[role.field_name] = role in self.cleaned_data["roles"]
         return values
 
 

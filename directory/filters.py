@@ -25,7 +25,6 @@ from directory.models import (
     StructureRole,
     TerritoryKind,
 )
-from directory.models.structure import MODE_FIELDS, ROLE_FIELDS
 from support_chain.models import Need, Stage, SupportLevel
 
 TERRITORY_KINDS = (
@@ -223,7 +222,7 @@ class OfferFilter(django_filters.FilterSet):
     def filter_role(self, queryset, name, roles):
         condition = Q()
         for role in roles:
-            condition |= Q(**{f"structure__{ROLE_FIELDS[StructureRole(role)]}": True})
+            condition |= Q(**{f"structure__{StructureRole(role).field_name}": True})
         return queryset.filter(condition)
 
     def filter_stage(self, queryset, name, stages):
@@ -247,7 +246,7 @@ class OfferFilter(django_filters.FilterSet):
     def filter_mode(self, queryset, name, modes):
         condition = Q()
         for mode in modes:
-            condition |= Q(**{MODE_FIELDS[Mode(mode)]: True})
+            condition |= Q(**{Mode(mode).field_name: True})
         return queryset.filter(condition)
 
     def filter_open_now(self, queryset, name, value):
@@ -300,12 +299,12 @@ class OfferFilter(django_filters.FilterSet):
     def _facet_conditions(self) -> dict[str, list[tuple[str, Q]]]:
         """For each facet counted by conditional aggregates: [(choice value, condition)]."""
         return {
-            "role": [(role, Q(**{f"structure__{field}": True})) for role, field in ROLE_FIELDS.items()],
+            "role": [(role, Q(**{f"structure__{role.field_name}": True})) for role in StructureRole],
             "offer_type": [(value, Q(offer_type=value)) for value in OfferType.values],
             "support_level": [(str(value), Q(support_level=value)) for value in SupportLevel.values],
             "instrument": [(slug, Q(instrument__slug=slug)) for slug in self._slugs("instrument")],
             "fee": [(value, Q(fee=value)) for value in Fee.values],
-            "mode": [(mode, Q(**{field: True})) for mode, field in MODE_FIELDS.items()],
+            "mode": [(mode, Q(**{mode.field_name: True})) for mode in Mode],
             "network": [(slug, Q(structure__network__slug=slug)) for slug in self._slugs("network")],
         }
 
@@ -410,7 +409,7 @@ class StructureFilter(OfferFilter):
         if roles:
             condition = Q()
             for role in roles:
-                condition |= Q(**{ROLE_FIELDS[StructureRole(role)]: True})
+                condition |= Q(**{StructureRole(role).field_name: True})
             queryset = queryset.filter(condition)
         offer_filters_set = any(
             has_value(value) for name, value in data.items() if name not in (*ORDERING_PARAMETERS, "role")

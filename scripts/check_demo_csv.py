@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Check the demonstration directory CSV against the Code Officiel Géographique.
 
-Standalone (standard library only). Usage:
+Standalone (standard library only): the import columns and the vocabularies are read from where the
+project declares them (fixtures/vocabularies.json, and the source of the importer and of the TextChoices),
+never restated here. Usage:
 
     python scripts/check_demo_csv.py [COG_DATA_DIR] [--csv FILE] [--today YYYY-MM-DD]
 
@@ -17,6 +19,7 @@ and exits with status 1 if there is at least one problem.
 from __future__ import annotations
 
 import argparse
+import ast
 import csv
 import datetime as dt
 import json
@@ -25,114 +28,64 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-HEADER = [
-    "structure_siret",
-    "structure_name",
-    "structure_roles",
-    "structure_legal_form",
-    "structure_commune",
-    "structure_network",
-    "structure_website",
-    "structure_email",
-    "structure_phone",
-    "structure_address",
-    "structure_latitude",
-    "structure_longitude",
-    "offer_ref",
-    "offer_title",
-    "offer_type",
-    "offer_description",
-    "stages",
-    "needs",
-    "support_level",
-    "coverage",
-    "eligible_legal_forms",
-    "instrument",
-    "amount_min",
-    "amount_max",
-    "opens_on",
-    "closes_on",
-    "fee",
-    "modes",
-    "offer_url",
-    "offer_email",
-]
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The checker restates no vocabulary: it reads each where the project declares it, without importing Django.
+VOCABULARY_FILE = PROJECT_ROOT / "fixtures" / "vocabularies.json"  # the tables' terms, as seeded
+FIXED_VOCABULARIES = PROJECT_ROOT / "directory" / "models" / "vocabulary.py"  # TextChoices
+SUPPORT_CHAIN_MODELS = PROJECT_ROOT / "support_chain" / "models.py"  # SupportLevel
+IMPORTER = PROJECT_ROOT / "directory" / "services" / "importer.py"  # COLUMNS
+
+
+def _module(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+
+
+def literal_constant(path: Path, name: str):
+    """The value of the top-level `name = <literal>` of a Python file."""
+    for node in _module(path).body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+            return ast.literal_eval(node.value)
+    raise LookupError(f"{path}: no top-level {name} = ...")
+
+
+def choices_values(path: Path, class_name: str) -> list[str]:
+    """The values of a Django TextChoices or IntegerChoices class of a Python file, in order, as CSV text."""
+    for node in _module(path).body:
+        if isinstance(node, ast.ClassDef) and node.name == class_name:
+            values = []
+            for statement in node.body:
+                if not (
+                    isinstance(statement, ast.Assign)
+                    and len(statement.targets) == 1
+                    and isinstance(statement.targets[0], ast.Name)
+                    and not statement.targets[0].id.startswith("_")
+                ):
+                    continue
+                # A member is `NAME = value, label` (or more fields before the label), or `NAME = value`.
+                value = statement.value.elts[0] if isinstance(statement.value, ast.Tuple) else statement.value
+                values.append(str(ast.literal_eval(value)))
+            return values
+    raise LookupError(f"{path}: no class {class_name}")
+
+
+def vocabulary_slugs(section: str) -> list[str]:
+    terms = json.loads(VOCABULARY_FILE.read_text(encoding="utf-8"))[section]
+    return [term["slug"] for term in terms]
+
+
+HEADER = literal_constant(IMPORTER, "COLUMNS")
 STRUCTURE_FIELDS = [h for h in HEADER if h.startswith("structure_")]
 
-ROLES = ["support", "financer", "third_place"]
-LEGAL_FORMS = [
-    "association",
-    "scop",
-    "scic",
-    "cae",
-    "cooperative",
-    "mutuelle",
-    "fondation",
-    "societe-ess",
-    "collectif-non-constitue",
-    "collectivite",
-    "entreprise",
-]
-NETWORKS = [
-    "cress",
-    "france-active",
-    "urscop",
-    "bge",
-    "dla",
-    "cigales",
-    "france-tiers-lieux",
-    "adie",
-    "initiative-france",
-    "reseau-des-ptce",
-    "cooperer-pour-entreprendre",
-    "incubateur-ess",
-    "avise",
-    "mouvement-associatif",
-    "universite",
-]
-OFFER_TYPES = ["accompagnement", "financement", "lieu", "formation", "information", "mise-en-reseau"]
-STAGES = [
-    "emergence",
-    "amorcage",
-    "creation",
-    "consolidation",
-    "developpement",
-    "changement-echelle",
-    "reprise-transmission",
-]
-NEEDS = [
-    "information-orientation",
-    "definition-projet",
-    "statut-juridique",
-    "modele-economique",
-    "financement",
-    "local-foncier",
-    "recrutement-rh",
-    "gouvernance",
-    "formation",
-    "mise-en-reseau",
-    "cooperation-mutualisation",
-    "commande-publique",
-    "evaluation-impact",
-    "numerique",
-    "communication",
-]
-LEVELS = ["1", "2", "3"]
-INSTRUMENTS = [
-    "subvention",
-    "pret-honneur",
-    "pret-solidaire",
-    "pret-bancaire",
-    "garantie",
-    "fonds-propres",
-    "quasi-fonds-propres",
-    "titres-associatifs",
-    "financement-participatif",
-    "mecenat",
-    "avance-remboursable",
-]
-FEES = ["gratuit", "payant", "adhesion"]
-MODES = ["presentiel", "distance"]
+ROLES = choices_values(FIXED_VOCABULARIES, "StructureRole")
+LEGAL_FORMS = vocabulary_slugs("legal_forms")
+NETWORKS = vocabulary_slugs("networks")
+OFFER_TYPES = choices_values(FIXED_VOCABULARIES, "OfferType")
+STAGES = vocabulary_slugs("stages")
+NEEDS = vocabulary_slugs("needs")
+LEVELS = choices_values(SUPPORT_CHAIN_MODELS, "SupportLevel")
+INSTRUMENTS = vocabulary_slugs("instruments")
+FEES = choices_values(FIXED_VOCABULARIES, "Fee")
+MODES = choices_values(FIXED_VOCABULARIES, "Mode")
 
 # Metropolitan France bounding box (degrees).
 LAT_MIN, LAT_MAX, LON_MIN, LON_MAX = 41.0, 51.5, -5.5, 10.0
@@ -233,14 +186,13 @@ def parse_date(value: str) -> dt.date | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    project_root = Path(__file__).resolve().parent.parent
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "cog_dir", nargs="?", default="/tmp/cog/package/data", help="COG data directory (default: %(default)s)"
     )
     parser.add_argument(
         "--csv",
-        default=str(project_root / "fixtures/demo/directory.csv"),
+        default=str(PROJECT_ROOT / "fixtures/demo/directory.csv"),
         help="CSV file to check (default: %(default)s)",
     )
     parser.add_argument(

@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+# scripts/check_demo_csv.py (standard library only) reads these values from this file's source.
 class SupportLevel(models.IntegerChoices):
     INFORMATION = 1, _("Information, orientation")
     ACCOMPANIMENT = 2, _("Accompagnement")

@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from accounts.scopes import curated_regions
 from curation.models import ImportBatch, ImportStatus
 from directory.models import Instrument, LegalForm, Network, Structure, Territory
-from directory.models.structure import MODE_FIELDS, ROLE_FIELDS
 from directory.services.importer import COLUMNS, ImportRejected, import_offers
 from support_chain.models import Need, Stage
 
@@ -222,7 +221,7 @@ def export_rows(offers) -> list[dict]:
             {
                 "structure_siret": structure.siret or "",
                 "structure_name": structure.name,
-                "structure_roles": _join(role for role, field in ROLE_FIELDS.items() if getattr(structure, field)),
+                "structure_roles": _join(structure.roles),
                 "structure_legal_form": structure.legal_form.slug if structure.legal_form else "",
                 "structure_commune": structure.commune.code,
                 "structure_network": structure.network.slug if structure.network else "",
@@ -247,7 +246,7 @@ def export_rows(offers) -> list[dict]:
                 "opens_on": offer.opens_on.isoformat() if offer.opens_on else "",
                 "closes_on": offer.closes_on.isoformat() if offer.closes_on else "",
                 "fee": offer.fee,
-                "modes": _join(mode for mode, field in MODE_FIELDS.items() if getattr(offer, field)),
+                "modes": _join(offer.modes),
                 "offer_url": offer.url,
                 "offer_email": offer.email,
             }

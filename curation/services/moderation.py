@@ -8,16 +8,14 @@ from django.utils.translation import gettext as _
 
 from accounts.scopes import is_curator_of
 from curation.models import EditReview, ReviewStatus, Submission, SubmissionKind
-from directory.models import Offer, PublicationStatus, Structure, Territory
+from directory.models import Mode, Offer, PublicationStatus, Structure, StructureRole, Territory
 
 # What a submission or a structure editor may change (the rest is the curator's job, in the admin).
 STRUCTURE_EDITABLE_FIELDS = [
     "name",
     "siret",
     "legal_form",
-    "role_support",
-    "role_financer",
-    "role_third_place",
+    *(role.field_name for role in StructureRole),
     "network",
     "description",
     "address",
@@ -37,8 +35,7 @@ OFFER_EDITABLE_FIELDS = [
     "needs",
     "support_level",
     "fee",
-    "mode_presentiel",
-    "mode_distance",
+    *(mode.field_name for mode in Mode),
     "url",
     "email",
     "amount_min",

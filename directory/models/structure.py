@@ -9,6 +9,7 @@ from django.db.models import Case, Exists, F, FloatField, Min, OuterRef, Q, Valu
 from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import keep_lazy_text
 from django.utils.translation import gettext_lazy as _
 
 from directory.search import search_offers
@@ -30,12 +31,29 @@ from .vocabulary import (
 # An entry not verified for this long is flagged "à vérifier".
 STALE_AFTER = datetime.timedelta(days=365)
 
-ROLE_FIELDS = {
-    StructureRole.SUPPORT: "role_support",
-    StructureRole.FINANCER: "role_financer",
-    StructureRole.THIRD_PLACE: "role_third_place",
-}
-MODE_FIELDS = {Mode.IN_PERSON: "mode_presentiel", Mode.REMOTE: "mode_distance"}
+
+@keep_lazy_text
+def _lower_first(text: str) -> str:
+    """A label as a verbose name: lowercase first, as Django expects (the admin capitalises it back)."""
+    return text[:1].lower() + text[1:]
+
+
+class BooleanColumns:
+    """One boolean column per member of a TextChoices whose values a row may hold several of.
+
+    Each column is named by the member's `field_name` and described by its label. Plain columns rather than one list
+    field, so that every filter stays a test of one column, on SQLite and PostgreSQL alike.
+    """
+
+    def __init__(self, choices):
+        # Created while the model's class body runs, so the columns keep their place among the model's fields.
+        self.fields = {
+            member.field_name: models.BooleanField(_lower_first(member.label), default=False) for member in choices
+        }
+
+    def contribute_to_class(self, model, name):
+        for field_name, field in self.fields.items():
+            model.add_to_class(field_name, field)
 
 
 class PublishableQuerySet(models.QuerySet):
@@ -69,7 +87,7 @@ class Publishable(models.Model):
 
 class StructureQuerySet(PublishableQuerySet):
     def with_role(self, role):
-        return self.filter(**{ROLE_FIELDS[StructureRole(role)]: True})
+        return self.filter(**{StructureRole(role).field_name: True})
 
     def in_territory(self, territory):
         """Structures located in the territory (their commune is the territory or inside it)."""
@@ -94,9 +112,7 @@ class Structure(Publishable):
     siret = models.CharField(_("SIRET"), max_length=14, unique=True, null=True, blank=True, validators=[validate_siret])
     name = models.CharField(_("nom"), max_length=200)
     legal_form = models.ForeignKey(LegalForm, models.PROTECT, null=True, blank=True, verbose_name=_("forme juridique"))
-    role_support = models.BooleanField(_("structure d'accompagnement"), default=False)
-    role_financer = models.BooleanField(_("financeur"), default=False)
-    role_third_place = models.BooleanField(_("tiers-lieu"), default=False)
+    role_columns = BooleanColumns(StructureRole)  # role_support, role_financer, role_third_place
     network = models.ForeignKey(Network, models.PROTECT, null=True, blank=True, verbose_name=_("réseau"))
     description = models.TextField(_("présentation"), blank=True)
     address = models.CharField(_("adresse"), max_length=300, blank=True)
@@ -146,12 +162,12 @@ class Structure(Publishable):
         return reverse("directory:structure_detail", args=[self.pk])
 
     @property
-    def roles(self) -> list[str]:
-        return [role for role, field in ROLE_FIELDS.items() if getattr(self, field)]
+    def roles(self) -> list[StructureRole]:
+        return [role for role in StructureRole if getattr(self, role.field_name)]
 
     def set_roles(self, roles):
-        for role, field in ROLE_FIELDS.items():
-            setattr(self, field, role in roles)
+        for role in StructureRole:
+            setattr(self, role.field_name, role in roles)
 
     def clean(self):
         if not self.roles:
@@ -265,8 +281,7 @@ class Offer(Publishable):
     opens_on = models.DateField(_("ouverture de l'appel"), null=True, blank=True)
     closes_on = models.DateField(_("clôture de l'appel"), null=True, blank=True)
     fee = models.CharField(_("coût"), max_length=10, choices=Fee.choices, blank=True)
-    mode_presentiel = models.BooleanField(_("en présentiel"), default=False)
-    mode_distance = models.BooleanField(_("à distance"), default=False)
+    mode_columns = BooleanColumns(Mode)  # mode_presentiel, mode_distance
     url = models.URLField(_("page de l'offre"), blank=True)
     email = models.EmailField(_("courriel de contact"), blank=True)
     how_to_access = models.TextField(_("comment y accéder"), blank=True)
@@ -290,12 +305,12 @@ class Offer(Publishable):
         return reverse("directory:offer_detail", args=[self.pk])
 
     @property
-    def modes(self) -> list[str]:
-        return [mode for mode, field in MODE_FIELDS.items() if getattr(self, field)]
+    def modes(self) -> list[Mode]:
+        return [mode for mode in Mode if getattr(self, mode.field_name)]
 
     def set_modes(self, modes):
-        for mode, field in MODE_FIELDS.items():
-            setattr(self, field, mode in modes)
+        for mode in Mode:
+            setattr(self, mode.field_name, mode in modes)
 
     @property
     def is_call_for_projects(self) -> bool:
@@ -324,7 +339,7 @@ class Permanence(models.Model):
         Structure,
         models.CASCADE,
         related_name="hosted_permanences",
-        limit_choices_to={"role_third_place": True},
+        limit_choices_to={StructureRole.THIRD_PLACE.field_name: True},
         verbose_name=_("lieu d'accueil"),
     )
     host = models.ForeignKey(

@@ -1,4 +1,8 @@
-"""Vocabularies of the directory that curators may extend (tables), and the fixed ones (TextChoices)."""
+"""Vocabularies of the directory that curators may extend (tables), and the fixed ones (TextChoices).
+
+scripts/check_demo_csv.py (standard library only) reads the TextChoices' values from this file's source: write
+each member as `NAME = value, ..., label`.
+"""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -35,9 +39,25 @@ class PublicationStatus(models.TextChoices):
 
 
 class StructureRole(models.TextChoices):
-    SUPPORT = "support", _("Structure d'accompagnement")
-    FINANCER = "financer", _("Financeur")
-    THIRD_PLACE = "third_place", _("Tiers-lieu")
+    """What a structure does; it may do several. The one declaration of the roles: Structure has a boolean column
+    per role (`field_name`), and every list of roles (filters, import, forms, admin, map) is built from this class.
+    """
+
+    # value, short label (the tags of the map's list and popups), label
+    SUPPORT = "support", _("Accompagnement"), _("Structure d'accompagnement")
+    FINANCER = "financer", _("Financement"), _("Financeur")
+    THIRD_PLACE = "third_place", _("Tiers-lieu"), _("Tiers-lieu")
+
+    def __new__(cls, value, short_label):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.short_label = short_label
+        return member
+
+    @property
+    def field_name(self) -> str:
+        """The boolean column of Structure that holds this role."""
+        return f"role_{self.value}"
 
 
 class OfferType(models.TextChoices):
@@ -56,5 +76,12 @@ class Fee(models.TextChoices):
 
 
 class Mode(models.TextChoices):
+    """How an offer is delivered; it may be both. Offer has a boolean column per mode (`field_name`)."""
+
     IN_PERSON = "presentiel", _("En présentiel")
     REMOTE = "distance", _("À distance")
+
+    @property
+    def field_name(self) -> str:
+        """The boolean column of Offer that holds this mode."""
+        return f"mode_{self.value}"

@@ -29,11 +29,11 @@ from directory.models import (
     StructureRole,
     Territory,
 )
-from directory.models.structure import MODE_FIELDS, ROLE_FIELDS
 from directory.text import normalize
 from directory.validators import siret_error
 from support_chain.models import Need, Stage, SupportLevel
 
+# A literal list: scripts/check_demo_csv.py (standard library only) reads it from this file's source.
 COLUMNS = [
     "structure_siret",
     "structure_name",
@@ -88,7 +88,7 @@ STRUCTURE_FIELDS = [
     "address",
     "latitude",
     "longitude",
-    *ROLE_FIELDS.values(),
+    *(role.field_name for role in StructureRole),
 ]
 OFFER_FIELDS = [
     "title",
@@ -103,7 +103,7 @@ OFFER_FIELDS = [
     "fee",
     "url",
     "email",
-    *MODE_FIELDS.values(),
+    *(mode.field_name for mode in Mode),
 ]
 OFFER_RELATIONS = ["stages", "needs", "coverage", "eligible_legal_forms"]
 MAX_ERRORS_PER_ROW = 20
@@ -191,8 +191,8 @@ class _RowParser:
         for role in roles:
             if role not in StructureRole.values:
                 errors.append(self._unknown(_("rôle"), role, StructureRole.values))
-        for role, model_field in ROLE_FIELDS.items():
-            structure[model_field] = role in roles
+        for role in StructureRole:
+            structure[role.field_name] = role in roles
         structure["legal_form_id"] = self._slug(
             value["structure_legal_form"], self.vocab.legal_forms, _("forme juridique"), errors
         )
@@ -248,8 +248,8 @@ class _RowParser:
         for mode in modes:
             if mode not in Mode.values:
                 errors.append(self._unknown(_("modalité"), mode, Mode.values))
-        for mode, model_field in MODE_FIELDS.items():
-            offer[model_field] = mode in modes
+        for mode in Mode:
+            offer[mode.field_name] = mode in modes
         offer["url"] = self._url(value["offer_url"], "offer_url", errors)
         offer["email"] = self._email(value["offer_email"], "offer_email", errors)
 

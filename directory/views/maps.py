@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from directory.filters import ORDERING_PARAMETERS, StructureFilter
+from directory.models import StructureRole
 
 # At most this many structures in one GeoJSON answer (about 100 bytes each); the rest is counted, not sent.
 MAP_MAX_FEATURES = getattr(settings, "MAP_MAX_FEATURES", 500)
@@ -61,6 +62,8 @@ def structure_map(request):
         "geojson_url": reverse("directory:map_geojson"),
         # django-leaflet's reset-view button has no text alternative; the zoom buttons and the list suffice.
         "map_settings": {"RESET_VIEW": False},
+        # For the markers' popups (static/js/map.js), whose GeoJSON carries the roles' values only.
+        "role_labels": {role.value: role.short_label for role in StructureRole},
         "main_fields": [structure_filter.form[name] for name in MAIN_FILTERS],
         "more_fields": [structure_filter.form[name] for name in MORE_FILTERS],
     }
@@ -90,11 +93,8 @@ def map_geojson(request):
     if structure_filter.point is None:
         # A stable, index-backed order, so a capped answer does not favour any part of the alphabet.
         structures = structures.order_by("pk")
-    rows = list(
-        structures.values_list(
-            "pk", "name", "latitude", "longitude", "role_support", "role_financer", "role_third_place"
-        )[: MAP_MAX_FEATURES + 1]
-    )
+    role_fields = [role.field_name for role in StructureRole]
+    rows = list(structures.values_list("pk", "name", "latitude", "longitude", *role_fields)[: MAP_MAX_FEATURES + 1])
     total = len(rows) if len(rows) <= MAP_MAX_FEATURES else structures.count()
     rows = rows[:MAP_MAX_FEATURES]
     url_template = reverse("directory:structure_detail", args=[0]).replace("/0/", "/{}/")
@@ -110,14 +110,10 @@ def map_geojson(request):
                 "id": pk,
                 "name": name,
                 "url": url_template.format(pk),
-                "roles": [
-                    role
-                    for role, flag in (("support", support), ("financer", financer), ("third_place", third_place))
-                    if flag
-                ],
+                "roles": [role.value for role, flag in zip(StructureRole, flags, strict=True) if flag],
             },
         }
-        for pk, name, latitude, longitude, support, financer, third_place in rows
+        for pk, name, latitude, longitude, *flags in rows
     ]
     payload = {
         "type": "FeatureCollection",

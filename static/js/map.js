@@ -26,14 +26,19 @@
     return params;
   }
 
-  function popupFor(properties) {
+  // The roles' short labels, given by the page (StructureRole in directory/models/vocabulary.py).
+  function roleLabels() {
+    var script = document.getElementById("map-role-labels");
+    return script ? JSON.parse(script.textContent) : {};
+  }
+
+  function popupFor(properties, labels) {
     var box = document.createElement("div");
     box.className = "map-popup";
     var link = document.createElement("a");
     link.href = properties.url;
     link.textContent = properties.name;
     box.appendChild(link);
-    var labels = { support: t("Accompagnement"), financer: t("Financement"), third_place: t("Tiers-lieu") };
     var roles = (properties.roles || []).map(function (role) { return labels[role] || role; });
     if (roles.length) {
       var meta = document.createElement("div");
@@ -57,6 +62,7 @@
     var url = container.getAttribute("data-geojson-url");
     var status = document.querySelector("[data-map-status]");
     var filters = filtersFromPage();
+    var labels = roleLabels();
     var cluster = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 50 });
     map.addLayer(cluster);
     var controller = null;
@@ -85,7 +91,7 @@
           alt: feature.properties.name,
           keyboard: true,
         });
-        marker.bindPopup(popupFor(feature.properties));
+        marker.bindPopup(popupFor(feature.properties, labels));
         marker.on("add", function () {
           var element = marker.getElement();
           if (element) element.setAttribute("data-structure", String(feature.properties.id));

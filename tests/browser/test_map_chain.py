@@ -61,7 +61,9 @@ def test_escape_closes_the_suggestions_and_the_form_still_submits_what_was_typed
 
 
 def test_the_map_loads_its_markers_from_the_geojson_endpoint(site, page):
-    bordeaux = StructureFactory(name="Atelier bordelais", commune=commune("33063"), latitude=44.8378, longitude=-0.5792)
+    bordeaux = StructureFactory(
+        name="Atelier bordelais", commune=commune("33063"), latitude=44.8378, longitude=-0.5792, role_third_place=True
+    )
     StructureFactory(name="Fabrique lyonnaise", commune=commune("69123"), latitude=45.7640, longitude=4.8357)
     OfferFactory(structure=bordeaux, stages=["creation"])
     with page.expect_response(lambda response: "structures.geojson" in response.url) as answer:
@@ -75,6 +77,9 @@ def test_the_map_loads_its_markers_from_the_geojson_endpoint(site, page):
     page.locator('.leaflet-marker-icon[title="Atelier bordelais"]').wait_for()
     page.locator('.leaflet-marker-icon[title="Fabrique lyonnaise"]').wait_for()
     assert page.locator("[data-map-status]").inner_text() == "2 structures sur cette vue de la carte."
+    # A popup names the roles with the labels the page gives (StructureRole), not the GeoJSON's values.
+    page.locator('.leaflet-marker-icon[title="Atelier bordelais"]').click()
+    assert page.locator(".map-popup").inner_text() == "Atelier bordelais\nAccompagnement · Tiers-lieu"
     # The list below the map holds the same structures.
     assert page.locator(".map-list >> text=Atelier bordelais").count() == 1
 

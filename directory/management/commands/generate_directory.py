@@ -14,6 +14,7 @@ from directory.models import (
     OfferType,
     PublicationStatus,
     Structure,
+    StructureRole,
     Territory,
     TerritoryKind,
 )
@@ -22,6 +23,15 @@ from support_chain.models import Need, Stage
 
 # Where a generated offer's coverage sits, narrowest first (weights sum to 100).
 COVERAGE_LEVELS = [("commune", 25), ("epci", 25), ("departement", 25), ("region", 18), ("country", 7)]
+# The roles of a generated structure, drawn from these (support bodies most often).
+ROLE_MIXES = [
+    {StructureRole.SUPPORT},
+    {StructureRole.SUPPORT},
+    {StructureRole.FINANCER},
+    {StructureRole.SUPPORT, StructureRole.FINANCER},
+    {StructureRole.THIRD_PLACE},
+    {StructureRole.SUPPORT, StructureRole.THIRD_PLACE},
+]
 
 
 class Command(BaseCommand):
@@ -58,15 +68,13 @@ class Command(BaseCommand):
         structure_rows = []
         for index in range(structures):
             commune, _epci, _dep, region = rng.choice(communes)
-            roles = rng.choice([(1, 0, 0), (1, 0, 0), (0, 1, 0), (1, 1, 0), (0, 0, 1), (1, 0, 1)])
+            roles = rng.choice(ROLE_MIXES)
             structure_rows.append(
                 Structure(
                     name=f"Structure générée n° {first_id + index}",
                     legal_form_id=rng.choice(legal_forms),
                     network_id=rng.choice(networks) if rng.random() < 0.6 else None,
-                    role_support=bool(roles[0]),
-                    role_financer=bool(roles[1]),
-                    role_third_place=bool(roles[2]),
+                    **{role.field_name: role in roles for role in StructureRole},
                     commune_id=commune,
                     region_id=region,
                     # Synthetic points inside metropolitan France: good enough to exercise the map queries.
