@@ -32,6 +32,7 @@ relations come in as arguments, which `curation.selectors` fills for a whole lis
 queries.
 """
 
+import dataclasses
 import datetime
 import math
 import operator
@@ -39,7 +40,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import reduce
 
-from django.db.models import F, Func, Q, QuerySet, TextField, Value
+from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet, TextField, Value
 from django.db.models.lookups import Exact
 from django.utils import formats, timezone
 from django.utils.functional import Promise
@@ -154,17 +155,24 @@ class NotPast(Condition):
 
 @dataclass(frozen=True)
 class Fact(Condition):
-    """A fact beyond the entry's columns: the scorer's keyword argument `name` in Python; in SQL, the entry's pk
-    among the ids `entry_ids()` selects (an IN subquery, which quality_sql's docstring prefers to EXISTS)."""
+    """A fact beyond the entry's columns: rows of another table whose `column` names the entry.
+
+    The scorer reads it from `facts[name]`; a page annotates it on its entries with `exists()` (a correlated EXISTS,
+    cheap for the rows of a page); a whole scope's SQL score tests it with `q()` (an IN subquery, which
+    quality_sql's docstring prefers for a scope)."""
 
     name: str
-    entry_ids: Callable[[], QuerySet]
+    rows: Callable[[], QuerySet]
+    column: str
 
     def holds(self, entry, facts, now):
         return facts[self.name]
 
     def q(self, now):
-        return Q(pk__in=self.entry_ids())
+        return Q(pk__in=self.rows().values(self.column))
+
+    def exists(self) -> Exists:
+        return Exists(self.rows().filter(**{self.column: OuterRef("pk")}))
 
 
 @dataclass(frozen=True)
@@ -235,6 +243,26 @@ class Rules:
     url_field: str
     link_label: Promise
 
+    @property
+    def facts(self) -> tuple[Fact, ...]:
+        """The facts beyond the entry's columns that its criteria read, each once, in declaration order."""
+        found: dict[str, Fact] = {}
+        for criterion in self.criteria:
+            for condition in (criterion.applies_to, *(check.condition for check in criterion.checks)):
+                for fact in _facts_in(condition):
+                    found.setdefault(fact.name, fact)
+        return tuple(found.values())
+
+
+def _facts_in(condition) -> list[Fact]:
+    if isinstance(condition, Fact):
+        return [condition]
+    if isinstance(condition, Condition):
+        nested = [getattr(condition, f.name) for f in dataclasses.fields(condition)]
+        flat = [c for value in nested for c in (value if isinstance(value, tuple) else (value,))]
+        return [fact for c in flat for fact in _facts_in(c)]
+    return []
+
 
 def _closed_call(offer: Offer, now: datetime.datetime) -> str:
     message = _("L'appel est clos depuis le %(date)s : indiquez les dates de la prochaine session ou archivez l'offre")
@@ -242,11 +270,11 @@ def _closed_call(offer: Offer, now: datetime.datetime) -> str:
 
 
 HAS_PUBLISHED_OFFER = Fact(
-    "has_published_offer", lambda: Offer.objects.filter(status=PublicationStatus.PUBLISHED).values("structure_id")
+    "has_published_offer", lambda: Offer.objects.filter(status=PublicationStatus.PUBLISHED), "structure_id"
 )
-HAS_NEEDS = Fact("has_needs", lambda: Offer.needs.through.objects.values("offer_id"))
-HAS_COVERAGE = Fact("has_coverage", lambda: Offer.coverage.through.objects.values("offer_id"))
-HAS_STAGES = Fact("has_stages", lambda: Offer.stages.through.objects.values("offer_id"))
+HAS_NEEDS = Fact("has_needs", lambda: Offer.needs.through.objects.all(), "offer_id")
+HAS_COVERAGE = Fact("has_coverage", lambda: Offer.coverage.through.objects.all(), "offer_id")
+HAS_STAGES = Fact("has_stages", lambda: Offer.stages.through.objects.all(), "offer_id")
 FUNDING = Equals("offer_type", OfferType.FUNDING)
 CALL_FOR_PROJECTS = NotNull("opens_on") | NotNull("closes_on")  # Offer.is_call_for_projects
 
@@ -484,6 +512,11 @@ def _quality(rules: Rules, entry, facts: Mapping[str, bool], link: LinkCheck | N
     fixes.sort(key=lambda fix: -fix.points)  # stable: equal points keep the order above
     score = _round(completeness + freshness + (0 if broken else LINK_POINTS))
     return Quality(score=score, fixes=tuple(fixes))
+
+
+def entry_quality(entry: Structure | Offer, *, facts: Mapping[str, bool], link=None, now=None) -> Quality:
+    """The score of a structure or an offer, given the facts its rules read (`RULES[type].facts`)."""
+    return _quality(RULES[type(entry)], entry, facts, link, now)
 
 
 def structure_quality(

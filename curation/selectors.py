@@ -4,15 +4,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.scopes import curated_offers, curated_regions, curated_structures
 from curation.models import EditReview, ImportBatch, ImportStatus, LinkCheck, Submission, UpdateRequest
-from curation.quality import Quality, offer_quality, structure_quality
+from curation.quality import RULES, Quality, entry_quality
 from curation.quality_sql import quality_score
 from curation.services.moderation import display_value
-from directory.models import Offer, PublicationStatus, Structure, Territory
+from directory.models import Offer, Structure, Territory
 
 HISTORY_PAGE_SIZE = 20
 QUALITY_PAGE_SIZE = 20
@@ -82,14 +82,7 @@ def broken_links(user, *, ignored: bool = False):
 
 def with_quality_facts(queryset):
     """Annotate what the score needs beyond the entry's own columns, for a Structure or an Offer queryset."""
-    if queryset.model is Structure:
-        published = Offer.objects.filter(structure=OuterRef("pk"), status=PublicationStatus.PUBLISHED)
-        return queryset.annotate(has_published_offer=Exists(published))
-    return queryset.annotate(
-        has_stages=Exists(Offer.stages.through.objects.filter(offer_id=OuterRef("pk"))),
-        has_needs=Exists(Offer.needs.through.objects.filter(offer_id=OuterRef("pk"))),
-        has_coverage=Exists(Offer.coverage.through.objects.filter(offer_id=OuterRef("pk"))),
-    )
+    return queryset.annotate(**{fact.name: fact.exists() for fact in RULES[queryset.model].facts})
 
 
 @dataclass
@@ -117,18 +110,8 @@ def scored(entries: Iterable, *, now=None) -> list[Scored]:
     rows = []
     for entry in entries:
         link = links.get((type(entry), entry.pk))
-        if isinstance(entry, Structure):
-            quality = structure_quality(entry, has_published_offer=entry.has_published_offer, link=link, now=now)
-        else:
-            quality = offer_quality(
-                entry,
-                has_stages=entry.has_stages,
-                has_needs=entry.has_needs,
-                has_coverage=entry.has_coverage,
-                link=link,
-                now=now,
-            )
-        rows.append(Scored(entry, quality))
+        facts = {fact.name: getattr(entry, fact.name) for fact in RULES[type(entry)].facts}
+        rows.append(Scored(entry, entry_quality(entry, facts=facts, link=link, now=now)))
     return rows
 
 
