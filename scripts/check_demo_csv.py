@@ -22,6 +22,8 @@ import argparse
 import ast
 import csv
 import datetime as dt
+import functools
+import importlib.util
 import json
 import re
 import sys
@@ -34,6 +36,7 @@ VOCABULARY_FILE = PROJECT_ROOT / "fixtures" / "vocabularies.json"  # the tables'
 FIXED_VOCABULARIES = PROJECT_ROOT / "directory" / "models" / "vocabulary.py"  # TextChoices
 SUPPORT_CHAIN_MODELS = PROJECT_ROOT / "support_chain" / "models.py"  # SupportLevel
 IMPORTER = PROJECT_ROOT / "directory" / "services" / "importer.py"  # COLUMNS
+SIRET_RULE = PROJECT_ROOT / "directory" / "siret.py"  # siret_fault
 
 
 def _module(path: Path) -> ast.Module:
@@ -97,25 +100,17 @@ REF_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,49}$")
 FICTITIOUS_DOMAIN = "exemple.org"
 
 
-def luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        n = int(ch)
-        if i % 2 == 1:
-            n *= 2
-            if n > 9:
-                n -= 9
-        total += n
-    return total % 10 == 0
+@functools.cache
+def _load_siret_rule():
+    """directory/siret.py, the project's SIRET rule, loaded by path: it is plain Python, Django is not needed."""
+    spec = importlib.util.spec_from_file_location("guichet_siret", SIRET_RULE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def siret_ok(siret: str) -> bool:
-    if not re.fullmatch(r"\d{14}", siret):
-        return False
-    # La Poste establishments are the documented exception to the Luhn key.
-    if siret.startswith("356000000"):
-        return sum(int(c) for c in siret) % 5 == 0
-    return luhn_ok(siret)
+    return _load_siret_rule().siret_fault(siret) is None
 
 
 def split_list(value: str) -> list[str]:

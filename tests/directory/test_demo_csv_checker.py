@@ -11,6 +11,7 @@ from django.conf import settings
 
 from directory.models import Fee, Instrument, LegalForm, Mode, Network, OfferType, StructureRole
 from directory.services.importer import COLUMNS
+from directory.validators import siret_error
 from support_chain.models import Need, Stage, SupportLevel
 
 CHECKER = settings.BASE_DIR / "scripts" / "check_demo_csv.py"
@@ -32,6 +33,15 @@ def test_the_checker_reads_the_importers_columns_and_the_fixed_vocabularies():
     assert checker.FEES == Fee.values
     assert checker.MODES == Mode.values
     assert checker.LEVELS == [str(level) for level in SupportLevel.values]
+
+
+@pytest.mark.parametrize(
+    "siret",
+    ["73282932000074", "35600000000048", "35600000049837", "12345678901234", "73282932000075", "7328293200007"],
+)
+def test_the_checker_judges_a_siret_as_the_importer_does(siret):
+    """Both read directory/siret.py: a SIRET the import would refuse is never passed by the demo checker."""
+    assert load_checker().siret_ok(siret) == (siret_error(siret) is None)
 
 
 @pytest.mark.django_db
