@@ -3,11 +3,13 @@
 Pure: no request, no query, no write. The tests build `Candidate` objects from unsaved objects. On the
 directory, the database applies the same filters and ranking (funding/selectors.py, over the match entries of
 funding/match_entries.py) so that a page reads only its own rows; `rank()` then checks and explains those rows,
-and the tests hold both to the same result. Each ranking criterion of `RANKING` carries its SQL form (text the
-selectors run) beside its Python one, so the database's ORDER BY is built from this module, not restated.
+and the tests hold both to the same result. Each hard filter of `HARD_FILTERS` and each ranking criterion of
+`RANKING` carries its SQL form (text the selectors run) beside its Python one, so the database's WHERE and ORDER
+BY are built from this module, not restated.
 
-Hard filters (an offer failing one is never a match):
-1. published: the offer and its structure are published;
+Hard filters (an offer failing one is never a match), checked in this order (declared once, as the data of
+`HARD_FILTERS`: the engine's `failed_filter()` and the database's WHERE are both built from it):
+1. published: the offer and its structure are published (the match entries hold only those: no SQL);
 2. territory: the offer covers the holder's commune or one of the territories containing it (its EPCI,
    département, région, France, or a custom zone containing the commune);
 3. stage: the offer is meant for the holder's stage;
@@ -187,34 +189,120 @@ def is_published(offer) -> bool:
     return offer.status == PublicationStatus.PUBLISHED and offer.structure.status == PublicationStatus.PUBLISHED
 
 
+@dataclass(frozen=True)
+class HardFilter:
+    """One hard filter, written once for the engine and for the database.
+
+    `fails` tells whether a candidate fails it (the holder's territories by key given, read once per ranking);
+    `where` writes the condition a match entry (funding/match_entries.py) must meet to pass it, as an SQL term
+    with its parameters, for a profile and a day, or None when the filter does not apply to that profile (no
+    amount given, say). `ops` is the database's operations (`connection.ops`), which adapt a date as a
+    parameter: the engine only writes text, the selectors run it. A filter the match entries already guarantee
+    (they exist only for what passes it) has no `where` and says why in `entries_guarantee`.
+    """
+
+    name: str
+    fails: Callable[[Candidate, Profile, datetime.date, dict], bool]
+    where: Callable[[Profile, datetime.date, Any], tuple[str, list] | None] | None = None
+    entries_guarantee: str = ""
+
+    def __post_init__(self):
+        if (self.where is None) == (not self.entries_guarantee):
+            raise ValueError(f"Hard filter {self.name!r}: give either its SQL or why the entries guarantee it.")
+
+
+def _outside(value: int | None, low: int | None, high: int | None) -> bool:
+    """A given value below an offer's minimum or above its maximum (a missing bound restricts nothing)."""
+    return value is not None and ((low is not None and value < low) or (high is not None and value > high))
+
+
+def _within_sql(value: int | None, low: str, high: str) -> tuple[str, list] | None:
+    """`_outside` negated as SQL over two columns of the match entries; None when no value is given."""
+    if value is None:
+        return None
+    return f"({low} IS NULL OR {low} <= %s) AND ({high} IS NULL OR {high} >= %s)", [value, value]
+
+
+def _territory_sql(profile: Profile, today, ops) -> tuple[str, list]:
+    territory_ids = [territory.pk for territory in profile.territories]
+    return f"territory_id IN ({', '.join(['%s'] * len(territory_ids))})", territory_ids
+
+
+def _legal_form_sql(profile: Profile, today, ops) -> tuple[str, list] | None:
+    if not profile.legal_form:
+        return None
+    # legal_form_ids holds ids between commas (",12,15,"), empty when the offer restricts nothing. An unknown slug
+    # gives NULL: restricted offers are then excluded, as the engine excludes them.
+    return (
+        "(legal_form_ids = '' OR legal_form_ids LIKE "
+        "('%%,' || (SELECT CAST(id AS TEXT) FROM directory_legalform WHERE slug = %s) || ',%%'))"
+    ), [profile.legal_form]
+
+
+# The hard filters, in the order the engine checks them (see the module docstring): the engine's
+# `failed_filter()` and the database's WHERE (funding/selectors.py) are both built from it. Match entries exist
+# only for published offers of published structures, for each territory an offer covers and each stage it serves
+# (funding/triggers.py): so « published » needs no SQL, and selecting the entries of the holder's territories at
+# their stage is the territory and stage filters.
+HARD_FILTERS = (
+    HardFilter(
+        "published",
+        lambda candidate, profile, today, territories: not is_published(candidate.offer),
+        entries_guarantee="entries exist only for published offers of published structures",
+    ),
+    HardFilter(
+        "territory",
+        lambda candidate, profile, today, territories: candidate.coverage_keys.isdisjoint(territories),
+        _territory_sql,
+    ),
+    HardFilter(
+        "stage",
+        lambda candidate, profile, today, territories: profile.stage.slug not in candidate.stage_slugs,
+        lambda profile, today, ops: ("stage_id = %s", [profile.stage.pk]),
+    ),
+    HardFilter(
+        "legal_form",
+        lambda candidate, profile, today, territories: bool(
+            profile.legal_form and candidate.legal_form_slugs and profile.legal_form not in candidate.legal_form_slugs
+        ),
+        _legal_form_sql,
+    ),
+    HardFilter(
+        "closed",
+        lambda candidate, profile, today, territories: (
+            candidate.offer.closes_on is not None and candidate.offer.closes_on < today
+        ),
+        lambda profile, today, ops: ("(closes_on IS NULL OR closes_on >= %s)", [ops.adapt_datefield_value(today)]),
+    ),
+    HardFilter(
+        "amount",
+        lambda candidate, profile, today, territories: _outside(
+            profile.amount, candidate.offer.amount_min, candidate.offer.amount_max
+        ),
+        lambda profile, today, ops: _within_sql(profile.amount, "amount_min", "amount_max"),
+    ),
+    HardFilter(
+        "structure_age",
+        lambda candidate, profile, today, territories: _outside(
+            profile.effective_age, candidate.offer.min_structure_age, candidate.offer.max_structure_age
+        ),
+        lambda profile, today, ops: _within_sql(profile.effective_age, "min_structure_age", "max_structure_age"),
+    ),
+    HardFilter(
+        "esus",
+        lambda candidate, profile, today, territories: profile.esus is False and candidate.offer.esus_required,
+        lambda profile, today, ops: ("esus_required = %s", [False]) if profile.esus is False else None,
+    ),
+)
+
+
 def failed_filter(candidate: Candidate, profile: Profile, today: datetime.date, territories=None) -> str | None:
-    """The name of the first hard filter the candidate fails, or None when it passes them all."""
-    offer = candidate.offer
-    if not is_published(offer):
-        return "published"
+    """The name of the first hard filter of HARD_FILTERS the candidate fails, or None when it passes them all."""
     if territories is None:
         territories = profile.territory_by_key
-    if candidate.coverage_keys.isdisjoint(territories):
-        return "territory"
-    if profile.stage.slug not in candidate.stage_slugs:
-        return "stage"
-    if profile.legal_form and candidate.legal_form_slugs and profile.legal_form not in candidate.legal_form_slugs:
-        return "legal_form"
-    if offer.closes_on is not None and offer.closes_on < today:
-        return "closed"
-    if profile.amount is not None and (
-        (offer.amount_min is not None and profile.amount < offer.amount_min)
-        or (offer.amount_max is not None and profile.amount > offer.amount_max)
-    ):
-        return "amount"
-    age = profile.effective_age
-    if age is not None and (
-        (offer.min_structure_age is not None and age < offer.min_structure_age)
-        or (offer.max_structure_age is not None and age > offer.max_structure_age)
-    ):
-        return "structure_age"
-    if profile.esus is False and offer.esus_required:
-        return "esus"
+    for hard_filter in HARD_FILTERS:
+        if hard_filter.fails(candidate, profile, today, territories):
+            return hard_filter.name
     return None
 
 

@@ -2,10 +2,10 @@
 
 A profile may match a couple of thousand offers when a région or France is covered; a holder reads the first
 ten of each rubric. So the database applies the engine's hard filters and its ranking over the match entries
-(`ranked()`, ordered by the engine's own criteria, `funding.matching.RANKING`, rendered as SQL by `order_by()`),
-returning offer ids only; the engine then checks and explains the rows shown (`explain()`: the offers, then one
-query each for their covering territories, stages, the holder's needs they meet and their legal-form
-restrictions). Whatever the directory's size:
+(`ranked()`, filtered and ordered by the engine's own declarations, `funding.matching.HARD_FILTERS` and `RANKING`,
+rendered as SQL by `where()` and `order_by()`), returning offer ids only; the engine then checks and explains
+the rows shown (`explain()`: the offers, then one query each for their covering territories, stages, the
+holder's needs they meet and their legal-form restrictions). Whatever the directory's size:
 - `match_preview()` (the results page): the ranking + five;
 - `RankedMatches` (a rubric page by page, the API): the ranking once + five per slice (chunked beyond 500).
 """
@@ -21,7 +21,7 @@ from django.urls import reverse
 from directory.models import Offer, OfferType, Permanence, PublicationStatus, TerritoryKind
 from funding.grouping import ACCOMPANY, RUBRIC_OF_TYPE
 from funding.match_entries import MatchEntry
-from funding.matching import RANKING, Candidate, Match, Profile, rank
+from funding.matching import HARD_FILTERS, RANKING, Candidate, Match, Profile, rank
 
 logger = logging.getLogger(__name__)
 
@@ -155,39 +155,13 @@ def ranked(profile: Profile, *, today: datetime.date) -> list[tuple[int, str]]:
     the narrowness, which is a ranking criterion: its narrowest entry comes first and the others are dropped.
     Only two narrow columns travel; the rows to show are read and explained afterwards (`explain()`).
 
-    The SQL is written out rather than built with the ORM: it is the hot path of every match, and compiling
-    its ordering expressions cost as much as running it. Every value is a parameter.
+    The SQL is text (the engine's declarations, `where()` and `order_by()`) rather than built with the ORM: it is
+    the hot path of every match, and compiling its ordering expressions cost as much as running it. Every value
+    is a parameter.
     """
-    ops = connection.ops
-    territory_ids = [territory.pk for territory in profile.territories]
-    where = [
-        f"territory_id IN ({', '.join(['%s'] * len(territory_ids))})",
-        "stage_id = %s",
-        "(closes_on IS NULL OR closes_on >= %s)",
-    ]
-    params = [*territory_ids, profile.stage.pk, ops.adapt_datefield_value(today)]
-    if profile.legal_form:
-        # An unknown slug gives NULL: restricted offers are then excluded, as the engine excludes them.
-        where.append(
-            "(legal_form_ids = '' OR legal_form_ids LIKE "
-            "('%%,' || (SELECT CAST(id AS TEXT) FROM directory_legalform WHERE slug = %s) || ',%%'))"
-        )
-        params.append(profile.legal_form)
-    if profile.amount is not None:
-        where.append("(amount_min IS NULL OR amount_min <= %s) AND (amount_max IS NULL OR amount_max >= %s)")
-        params += [profile.amount, profile.amount]
-    age = profile.effective_age
-    if age is not None:
-        where.append(
-            "(min_structure_age IS NULL OR min_structure_age <= %s) "
-            "AND (max_structure_age IS NULL OR max_structure_age >= %s)"
-        )
-        params += [age, age]
-    if profile.esus is False:
-        where.append("esus_required = %s")
-        params.append(False)
+    conditions, params = where(profile, today=today)
     order, order_params = order_by(profile)
-    sql = f"SELECT offer_id, offer_type FROM {MatchEntry._meta.db_table} WHERE {' AND '.join(where)} ORDER BY {order}"
+    sql = f"SELECT offer_id, offer_type FROM {MatchEntry._meta.db_table} WHERE {conditions} ORDER BY {order}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params + order_params)
         rows = cursor.fetchall()
@@ -197,6 +171,24 @@ def ranked(profile: Profile, *, today: datetime.date) -> list[tuple[int, str]]:
             seen.add(offer_id)
             ranking.append((offer_id, RUBRIC_OF_TYPE.get(offer_type, ACCOMPANY)))
     return ranking
+
+
+def where(profile: Profile, *, today: datetime.date) -> tuple[str, list]:
+    """The engine's hard filters (funding.matching.HARD_FILTERS) as a WHERE over the match entries, and its
+    parameters.
+
+    A filter that does not apply to the profile (no amount given, say) is left out, and so is one the entries
+    already guarantee (published).
+    """
+    terms, params = [], []
+    for hard_filter in HARD_FILTERS:
+        term = hard_filter.where(profile, today, connection.ops) if hard_filter.where else None
+        if term is None:
+            continue
+        expression, values = term
+        terms.append(expression)
+        params += values
+    return " AND ".join(terms), params
 
 
 def order_by(profile: Profile) -> tuple[str, list]:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from curation.services.duplicates import structure_merge
 from directory.models import LegalForm, Offer, PublicationStatus, Structure, Territory
 from funding import selectors
-from funding.matching import RANKING, Candidate, rank, tie_text
+from funding.matching import HARD_FILTERS, RANKING, Candidate, rank, tie_text
 from funding.models import MatchEntry
 from support_chain.models import Need, Stage
 from tests.factories import OfferFactory, StructureFactory, UserFactory
@@ -127,6 +127,31 @@ def test_the_database_orders_by_the_engines_criteria_in_their_order():
     # Without needs every offer meets none: the first criterion is left out.
     without = replace(with_needs, needs=())
     assert selectors.order_by(without)[0] == terms.split(", ", 1)[1]
+
+
+@pytest.mark.parametrize(
+    ("values", "applying"),
+    [
+        ({}, ["territory", "stage", "closed"]),
+        ({"legal_form": "", "esus": True}, ["territory", "stage", "closed"]),
+        # A collective not yet registered is 0 years old: the age filter applies.
+        ({"legal_form": "collectif-non-constitue"}, ["territory", "stage", "legal_form", "closed", "structure_age"]),
+        (
+            {"legal_form": "scop", "amount": 8000, "structure_age": 3, "esus": False},
+            ["territory", "stage", "legal_form", "closed", "amount", "structure_age", "esus"],
+        ),
+    ],
+)
+def test_the_database_filters_with_one_term_per_hard_filter_applying_to_the_profile(values, applying):
+    profile = selectors.build_profile(
+        commune=Territory.objects.get(key="COM-23077"), stage=Stage.objects.get(slug="emergence"), **values
+    )
+    terms = {f.name: f.where(profile, TODAY, connection.ops) for f in HARD_FILTERS if f.where is not None}
+    assert [name for name, term in terms.items() if term is not None] == applying
+    conditions, params = selectors.where(profile, today=TODAY)
+    assert conditions == " AND ".join(terms[name][0] for name in applying)
+    assert params == [value for name in applying for value in terms[name][1]]
+    assert conditions.count("%s") == len(params)
 
 
 def test_ties_on_names_compare_ascii_without_case_and_the_rest_by_code_point():

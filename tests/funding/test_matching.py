@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from directory.models import PublicationStatus
-from funding.matching import failed_filter, french_date, rank
+from funding.matching import HARD_FILTERS, HardFilter, failed_filter, french_date, rank
 from tests.funding.engine import NOW, TODAY, candidate, profile
 
 
@@ -117,6 +117,28 @@ def test_esus_is_a_filter_only_when_the_holder_says_they_lack_it():
     assert failed_filter(esus_only, profile(esus=False), TODAY) == "esus"
     assert failed_filter(esus_only, profile(esus=True), TODAY) is None
     assert failed_filter(esus_only, profile(esus=None), TODAY) is None
+
+
+def test_every_hard_filter_is_declared_once_with_its_sql_or_why_the_entries_need_none():
+    # The engine checks them in this order: failed_filter() names the first one failed.
+    assert [hard_filter.name for hard_filter in HARD_FILTERS] == [
+        "published",
+        "territory",
+        "stage",
+        "legal_form",
+        "closed",
+        "amount",
+        "structure_age",
+        "esus",
+    ]
+    for hard_filter in HARD_FILTERS:
+        assert callable(hard_filter.fails), hard_filter.name
+        assert callable(hard_filter.where) != bool(hard_filter.entries_guarantee), hard_filter.name
+    assert [hard_filter.name for hard_filter in HARD_FILTERS if hard_filter.where is None] == ["published"]
+    with pytest.raises(ValueError, match="either its SQL or why"):
+        HardFilter("neither", lambda *args: False)
+    with pytest.raises(ValueError, match="either its SQL or why"):
+        HardFilter("both", lambda *args: False, lambda *args: None, entries_guarantee="the entries")
 
 
 def test_needs_rank_but_do_not_filter():
