@@ -5,7 +5,7 @@ from directory.search import fold_text
 
 
 def register_sqlite_functions(sender, connection, **kwargs):
-    """Give every SQLite connection the function the search triggers call (see migration 0003)."""
+    """Give every SQLite connection the function the search triggers call (directory/triggers.py)."""
     if connection.vendor == "sqlite":
         connection.connection.create_function("guichet_search_text", -1, fold_text, deterministic=True)
 

@@ -3,7 +3,7 @@
 PostgreSQL: `Offer.search_vector`, a weighted tsvector in the `french_unaccent` configuration (unaccent + French
 stemmer), GIN-indexed. SQLite: `Offer.search_text`, the same words normalised (accents, case) and lightly
 folded (French plurals and final "e"), matched word by word. Both columns are filled by database triggers
-(migration 0003), so every writer (importer, admin, forms, bulk inserts, raw SQL) keeps them current.
+(directory/triggers.py), so every writer (importer, admin, forms, bulk inserts, raw SQL) keeps them current.
 """
 
 import re
