@@ -19,7 +19,7 @@ install: $(STAMP)
 
 setup: install
 	mkdir -p var
-	$(MANAGE) migrate --noinput
+	@$(MANAGE) migrate --noinput || { echo "migrate failed. A var/guichet.sqlite3 made before the apps were reorganised (accounts/, curation/) cannot be migrated: 'make clean' then 'make run' builds it again." >&2; exit 1; }
 	$(MANAGE) load_territories
 	$(MANAGE) load_demo
 

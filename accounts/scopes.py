@@ -6,7 +6,7 @@ users without a role get empty querysets, never everything.
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from accounts.models import Agent, Curator, MembershipStatus, StructureMembership, User
+from accounts.models import Agent, Curator, StructureMembership, User
 from directory.models import Offer, Structure, Territory, TerritoryLink
 
 
@@ -39,7 +39,7 @@ def editable_structures(user) -> QuerySet[Structure]:
     if user.is_superuser:
         return Structure.objects.all()
     return Structure.objects.filter(
-        Q(region__in=curated_regions(user)) | Q(memberships__user=user, memberships__status=MembershipStatus.ACTIVE)
+        Q(region__in=curated_regions(user)) | Q(pk__in=member_structures(user).values("pk"))
     ).distinct()
 
 
@@ -63,7 +63,7 @@ def is_curator_of(user, structure: Structure) -> bool:
 
 def is_curator(user) -> bool:
     """True for a superuser or anyone curating at least one région."""
-    return curated_regions(user).exists()
+    return navigation_roles(user)["curator"]
 
 
 def curated_structures(user) -> QuerySet[Structure]:
@@ -87,12 +87,19 @@ def member_structures(user) -> QuerySet[Structure]:
     """Structures the user belongs to as an active member (the structure-editor role only)."""
     if not is_signed_in(user):
         return Structure.objects.none()
-    return Structure.objects.filter(memberships__user=user, memberships__status=MembershipStatus.ACTIVE).distinct()
+    return Structure.objects.filter(pk__in=StructureMembership.objects.active().filter(user=user).values("structure"))
 
 
-# Which rows grant each role, declared once: `navigation_roles` reads them all in one query, and every role
-# question below (`can_prescribe`, …) answers from it. A superuser curates and refers, but edits no structure
-# through a membership.
+# The facts a role rests on, each the rows that establish it for a user.
+ROLE_FACTS = {
+    "curates": lambda user: Territory.objects.filter(curators__user=user),
+    "is_curator_row": lambda user: Curator.objects.filter(user=user),
+    "is_agent": lambda user: Agent.objects.filter(user=user),
+    "is_editor": lambda user: StructureMembership.objects.active().filter(user=user),
+}
+# Which facts grant each role, declared once: `navigation_roles` reads them all in one query, and every role
+# question (`is_curator`, `can_prescribe`) answers from it. A superuser curates and refers, but edits no
+# structure through a membership.
 ROLE_GRANTS = {
     "curator": ("curates",),
     "referrer": ("is_agent", "is_curator_row", "is_editor"),
@@ -101,24 +108,14 @@ ROLE_GRANTS = {
 SUPERUSER_ROLES = {"curator", "referrer"}
 
 
-def _role_rows(user_pk) -> dict[str, QuerySet]:
-    """For each fact a role rests on, the rows that establish it for the user."""
-    return {
-        "curates": Territory.objects.filter(curators__user=user_pk),
-        "is_curator_row": Curator.objects.filter(user=user_pk),
-        "is_agent": Agent.objects.filter(user=user_pk),
-        "is_editor": StructureMembership.objects.active().filter(user=user_pk),
-    }
-
-
 def navigation_roles(user) -> dict[str, bool]:
     """The roles the navigation shows links for, in one query: curator, referrer, structure editor."""
     if not is_signed_in(user):
         return dict.fromkeys(ROLE_GRANTS, False)
     facts = (
         User.objects.filter(pk=user.pk)
-        .annotate(**{name: Exists(rows) for name, rows in _role_rows(OuterRef("pk")).items()})
-        .values(*_role_rows(None))
+        .annotate(**{fact: Exists(rows(OuterRef("pk"))) for fact, rows in ROLE_FACTS.items()})
+        .values(*ROLE_FACTS)
         .first()
     ) or {}
     return {

@@ -5,7 +5,7 @@ fix). This module builds the same integer in the database from the same declarat
 quality.STRUCTURE_RULES and quality.OFFER_RULES and asks each condition for its SQL (`Condition.q`), so it holds
 no criterion, weight or point of its own. What it adds is only what SQL needs to round alike: the same
 floating-point operations in the same order on exact integers (weights, microseconds).
-tests/directory/test_quality_sql.py holds both forms equal on SQLite and PostgreSQL.
+tests/curation/test_quality_sql.py holds both forms equal on SQLite and PostgreSQL.
 
 The facts beyond the entry's columns (a published offer, needs, coverage, stages, a broken link) are `IN`
 subqueries: the database hashes each table once for the whole scope, and PostgreSQL's cost estimate stays low

@@ -1,5 +1,7 @@
 """Curation e-mails: tasks take ids, claim their work before sending (run twice, one e-mail) and retry."""
 
+import datetime
+
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
@@ -92,8 +94,6 @@ def check_links(
     Idempotent: an entry whose current URL was checked at or after `checked_before` (ISO 8601, the moment the
     check was asked for) is skipped, so a task delivered twice counts one failure, not two.
     """
-    import datetime
-
     since = datetime.datetime.fromisoformat(checked_before) if checked_before else timezone.now()
     owners = owners_due(
         checked_before=since,
@@ -110,8 +110,6 @@ def check_due_links() -> dict:
     In chunks of LINK_CHECK_CHUNK_SIZE entries (one task each, well within the task time limit); the entries
     sharing a URL go in the same chunk, so that URL is asked once.
     """
-    import datetime
-
     cutoff = timezone.now() - datetime.timedelta(days=settings.LINK_CHECK_MAX_AGE_DAYS)
     by_url = {}
     for owner in owners_due(checked_before=cutoff):

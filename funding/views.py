@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -120,8 +121,6 @@ def answers_summary(query, current_step, form=None) -> list[dict]:
 
 
 def dict_of(query):
-    from django.http import QueryDict
-
     data = QueryDict(mutable=True)
     for name, value in query:
         data.appendlist(name, value)

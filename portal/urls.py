@@ -1,11 +1,19 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 
 from portal import views
 
 admin.site.site_header = "Guichet ESS — administration"
 admin.site.site_title = "Guichet ESS"
 admin.site.index_title = "Curation de l'annuaire"
+
+# Admin pages of the models that moved app (portal -> accounts, directory -> curation) keep their old addresses
+# as permanent redirects, for the bookmarks curators made before.
+MOVED_ADMIN = [
+    (r"^admin/portal/(?P<rest>.*)$", "/admin/accounts/%(rest)s"),
+    (r"^admin/directory/updatecampaign/(?P<rest>.*)$", "/admin/curation/updatecampaign/%(rest)s"),
+]
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -16,5 +24,6 @@ urlpatterns = [
     path("parcours/", include("funding.urls")),
     path("orientations/", include("funding.referral_urls")),
     path("curation/", include("curation.urls")),
+    *(re_path(old, RedirectView.as_view(url=new, permanent=True, query_string=True)) for old, new in MOVED_ADMIN),
     path("admin/", admin.site.urls),
 ]

@@ -37,7 +37,10 @@ class Vocabulary(models.Model):
 
 
 class Stage(Vocabulary):
-    """A stage of a project's life; `position` orders the chain from emergence onwards."""
+    """A stage of a project's life; `position` orders the chain from emergence onwards.
+
+    Renaming one refreshes the search document of its offers (a trigger of directory/triggers.py).
+    """
 
     position = models.PositiveSmallIntegerField(_("rang"), unique=True)
     holder_label = models.CharField(
@@ -54,6 +57,8 @@ class Stage(Vocabulary):
 
 
 class Need(Vocabulary):
+    """What a holder needs; renaming one refreshes its offers' search document (directory/triggers.py)."""
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("besoin")

@@ -8,11 +8,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from django.urls import reverse
+
 from directory.models import Offer, OfferType, Territory, TerritoryKind, TerritoryLink
 from support_chain.models import Stage
-
-# The directory's search page (its query parameters are shared by the search, the map and the API).
-DIRECTORY_SEARCH_PATH = "/directory/"
 
 
 @dataclass
@@ -37,7 +36,7 @@ class Cell:
     def search_url(self) -> str:
         """The directory search that proves the cell (empty or not)."""
         query = urlencode({"territory": self.territory.key, "stage": self.stage.slug})
-        return f"{DIRECTORY_SEARCH_PATH}?{query}"
+        return f"{reverse('directory:search')}?{query}"
 
 
 @dataclass

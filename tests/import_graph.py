@@ -11,7 +11,7 @@ Names are resolved to absolute module names:
   `directory/views/__init__.py` is `directory.views.models`; in `directory/views/pages.py` too).
 
 So a submodule that imports a name through its own package (`from directory.models import Offer` inside
-`directory/models/curation.py`) depends on the package, whose `__init__` imports the submodule: a cycle, and a
+`directory/models/structure.py`) depends on the package, whose `__init__` imports the submodule: a cycle, and a
 real one (it works only while `__init__` happens to import the submodules in the right order). Import the
 sibling module instead (`from .structure import Offer`).
 

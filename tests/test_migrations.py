@@ -300,9 +300,41 @@ def test_the_latest_trigger_migration_installs_what_the_trigger_module_writes_to
 
 def test_models_name_the_trigger_modules_that_maintain_them():
     """A reader of the models learns that triggers write some of their columns, and where the SQL is."""
-    from directory.models import Offer, Structure
+    from directory.models import Instrument, Network, Offer, Structure
     from funding.match_entries import MatchEntry
+    from support_chain.models import Need, Stage
 
     for model in (Offer, Structure):
         assert "directory/triggers.py" in model.__doc__ and "funding/triggers.py" in model.__doc__
+    for model in (Stage, Need, Instrument, Network):  # a rename refreshes the offers' search document
+        assert "directory/triggers.py" in model.__doc__
     assert "funding/triggers.py" in MatchEntry.__doc__
+
+
+# The vocabulary migrations, and the sections of fixtures/vocabularies.json each one carries.
+VOCABULARY_MIGRATIONS = {"support_chain": ("stages", "needs"), "directory": ("legal_forms", "instruments", "networks")}
+
+
+def latest_frozen_terms(app: str):
+    """The newest migration of the app that carries vocabulary terms (`TERMS`), as a loaded module."""
+    from django.db.migrations.loader import MigrationLoader
+
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    plan = [key for key in loader.graph.forwards_plan(loader.graph.leaf_nodes(app)[0]) if key[0] == app]
+    modules = [importlib.import_module(loader.disk_migrations[key].__module__) for key in plan]
+    carrying = [module for module in modules if hasattr(module, "TERMS")]
+    assert carrying, f"no migration of {app} loads its vocabularies"
+    return carrying[-1]
+
+
+@pytest.mark.parametrize("app", sorted(VOCABULARY_MIGRATIONS))
+def test_the_latest_vocabulary_migration_carries_the_fixtures_terms(app):
+    """Change fixtures/vocabularies.json and this fails until a migration loads the new terms, frozen."""
+    import json
+
+    from django.conf import settings
+
+    fixture = json.loads((settings.BASE_DIR / "fixtures" / "vocabularies.json").read_text(encoding="utf-8"))
+    migration = latest_frozen_terms(app)
+    for section in VOCABULARY_MIGRATIONS[app]:
+        assert migration.TERMS[section] == fixture[section], f"{section}: add a migration that loads today's terms"

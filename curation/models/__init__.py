@@ -1,5 +1,6 @@
 """What curation stores: history, submissions, edits to review, update campaigns, imports, merges, link checks."""
 
+from . import history  # noqa: F401 (registers the history of structures and offers)
 from .links import BROKEN_AFTER, LinkCheck, LinkOutcome
 from .moderation import (
     DuplicateDismissal,

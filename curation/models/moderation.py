@@ -1,19 +1,13 @@
-"""Curation: history of entries, public submissions, edits queued for review, update campaigns.
+"""Curation: public submissions, edits queued for review, update campaigns, imports, merges, dismissed duplicates.
 
-The history of structures and offers is kept by django-simple-history; it is registered here rather than
-in structure.py so the domain models stay as they are.
+The history these decisions write is registered in curation/models/history.py.
 """
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history import register
 
 from directory.models import Offer, Structure, Territory, TerritoryKind
-
-register(Structure, app="curation", excluded_fields=["updated_at"])
-# The search columns are derived by database triggers: not history.
-register(Offer, app="curation", excluded_fields=["updated_at", "search_vector", "search_text"])
 
 
 class ReviewStatus(models.TextChoices):

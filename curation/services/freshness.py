@@ -7,6 +7,7 @@ task twice sends one e-mail.
 import datetime
 
 from celery import signature
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -15,6 +16,9 @@ from django.utils.translation import gettext as _
 from accounts.magic_links import make_token, read_token
 from curation.models import UpdateCampaign, UpdateOutcome, UpdateRequest
 from directory.models import PublicationStatus, Structure
+
+# Queued by name: services never import tasks (the tasks import the services).
+SEND_UPDATE_REQUEST = "curation.tasks.send_update_request"
 
 LINK_PURPOSE = "update-request"
 LINK_MAX_AGE = datetime.timedelta(days=45)
@@ -34,9 +38,7 @@ def update_request_from_token(token: str) -> UpdateRequest:
 
 
 def _queue(update_request_id: int, step: str) -> None:
-    transaction.on_commit(
-        lambda: signature("curation.tasks.send_update_request", args=(update_request_id, step)).delay()
-    )
+    transaction.on_commit(lambda: signature(SEND_UPDATE_REQUEST, args=(update_request_id, step)).delay())
 
 
 def campaigns_due(now=None):
@@ -71,8 +73,6 @@ def campaign_run(*, campaign: UpdateCampaign, now=None) -> list[UpdateRequest]:
 @transaction.atomic
 def update_request_create(*, structure: Structure, user, reason: str = "") -> UpdateRequest:
     """A curator's one-off « ask for update »; an open request is reused (and sent again only if never sent)."""
-    from django.core.exceptions import ValidationError
-
     if not structure.email:
         raise ValidationError(_("Cette structure n'a pas de courriel : impossible de lui demander une mise à jour."))
     existing = structure.update_requests.open().first()

@@ -45,6 +45,9 @@ from curation.models import LinkCheck, LinkOutcome
 from curation.models.links import SUCCESSES
 from directory.models import Offer, Structure
 
+# Queued by name: services never import tasks (the tasks import the services).
+CHECK_LINKS = "curation.tasks.check_links"
+
 logger = logging.getLogger(__name__)
 
 # The server answers but keeps robots out: a person following the link gets through, so it is not broken.
@@ -492,9 +495,7 @@ def link_recheck_request(*, link_check: LinkCheck) -> None:
     owner = _owner_of(link_check)
     requested_at = timezone.now().isoformat()
     ids = {"structure_ids": [owner.pk]} if owner.kind == "structure" else {"offer_ids": [owner.pk]}
-    transaction.on_commit(
-        lambda: signature("curation.tasks.check_links", kwargs={**ids, "checked_before": requested_at}).delay()
-    )
+    transaction.on_commit(lambda: signature(CHECK_LINKS, kwargs={**ids, "checked_before": requested_at}).delay())
 
 
 @transaction.atomic

@@ -10,6 +10,9 @@ from accounts.scopes import is_curator_of
 from curation.models import EditReview, ReviewStatus, Submission, SubmissionKind
 from directory.models import Mode, Offer, PublicationStatus, Structure, StructureRole, Territory
 
+# Queued by name: services never import tasks (the tasks import the services).
+SEND_SUBMISSION_ACKNOWLEDGEMENT = "curation.tasks.send_submission_acknowledgement"
+
 # What a submission or a structure editor may change (the rest is the curator's job, in the admin).
 STRUCTURE_EDITABLE_FIELDS = [
     "name",
@@ -239,9 +242,7 @@ def submission_create(
         )
         submission.full_clean()
         submission.save()
-        transaction.on_commit(
-            lambda: signature("curation.tasks.send_submission_acknowledgement", args=(submission.pk,)).delay()
-        )
+        transaction.on_commit(lambda: signature(SEND_SUBMISSION_ACKNOWLEDGEMENT, args=(submission.pk,)).delay())
     return submission
 
 

@@ -106,7 +106,8 @@ class Structure(Publishable):
     """One organisation: a support body, a financer, a third place, or several at once.
 
     Renaming it, or changing its network, commune or status, fires the triggers of directory/triggers.py (the
-    search columns of its offers) and funding/triggers.py (the matching's read model).
+    search columns of its offers) and funding/triggers.py (the matching's read model). Its `history` is kept by
+    curation (curation/models/history.py).
     """
 
     siret = models.CharField(_("SIRET"), max_length=14, unique=True, null=True, blank=True, validators=[validate_siret])
@@ -245,7 +246,8 @@ class Offer(Publishable):
     """What a structure offers: support, funding, a place, training, information or networking.
 
     Database triggers maintain two things from its rows: `search_vector` / `search_text` (directory/triggers.py)
-    and the matching's read model, `funding.MatchEntry` (funding/triggers.py).
+    and the matching's read model, `funding.MatchEntry` (funding/triggers.py). Its `history` is kept by curation
+    (curation/models/history.py).
     """
 
     structure = models.ForeignKey(Structure, models.CASCADE, related_name="offers", verbose_name=_("structure"))

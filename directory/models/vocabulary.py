@@ -18,6 +18,8 @@ class LegalForm(Vocabulary):
 
 
 class Instrument(Vocabulary):
+    """A funding instrument; renaming one refreshes its offers' search document (directory/triggers.py)."""
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("outil de financement")
@@ -25,6 +27,8 @@ class Instrument(Vocabulary):
 
 
 class Network(Vocabulary):
+    """A network of structures; renaming one refreshes its offers' search document (directory/triggers.py)."""
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("réseau")

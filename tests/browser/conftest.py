@@ -46,7 +46,7 @@ def site(live_server, transactional_db):
     from django.conf import settings
 
     from directory.services.territories import load_territories
-    from directory.services.vocabularies import restore_reference_data
+    from tests.reference_data import restore_reference_data
 
     restore_reference_data()
     load_territories(settings.TERRITORIES_FIXTURE)

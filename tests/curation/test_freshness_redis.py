@@ -18,7 +18,7 @@ from tests.factories import StructureFactory, commune
 def test_a_campaign_email_travels_through_the_real_redis_broker():
     """The beat task runs on a worker, queues the e-mail task on commit, and the worker sends it once."""
     from directory.services.territories import load_territories
-    from directory.services.vocabularies import restore_reference_data
+    from tests.reference_data import restore_reference_data
 
     # The worker reads committed rows, so this test is transactional: restore what earlier flushes removed.
     restore_reference_data()

@@ -94,7 +94,7 @@ def reference_data_restored():
     """This test commits (the worker reads from its own connection): an earlier transactional test may have
     flushed the reference data, and this one flushes it too: restore it before and after."""
     from directory.services.territories import load_territories
-    from directory.services.vocabularies import restore_reference_data
+    from tests.reference_data import restore_reference_data
 
     restore_reference_data()
     load_territories(settings.TERRITORIES_FIXTURE)

@@ -1,6 +1,8 @@
-"""Load the reference vocabularies of fixtures/vocabularies.json (their one source) into their tables, by slug.
+"""Reload the reference vocabularies of fixtures/vocabularies.json into their tables, by slug, after a test that
+flushed them (a transactional test, a live server).
 
-The migrations carry a frozen copy of the terms as they were when each migration was written.
+A database gets its terms from the migrations, which carry them frozen; tests/test_migrations.py holds the latest
+frozen copy equal to the fixture.
 """
 
 import json
