@@ -48,7 +48,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from curation.models import LinkCheck
-from directory.models import STALE_AFTER, Offer, OfferType, PublicationStatus, Structure
+from directory.models import CALL_DATE_FIELDS, STALE_AFTER, Offer, OfferType, PublicationStatus, Structure
 
 COMPLETENESS_POINTS = 60
 FRESHNESS_POINTS = 25
@@ -276,7 +276,7 @@ HAS_NEEDS = Fact("has_needs", lambda: Offer.needs.through.objects.all(), "offer_
 HAS_COVERAGE = Fact("has_coverage", lambda: Offer.coverage.through.objects.all(), "offer_id")
 HAS_STAGES = Fact("has_stages", lambda: Offer.stages.through.objects.all(), "offer_id")
 FUNDING = Equals("offer_type", OfferType.FUNDING)
-CALL_FOR_PROJECTS = NotNull("opens_on") | NotNull("closes_on")  # Offer.is_call_for_projects
+CALL_FOR_PROJECTS = reduce(operator.or_, (NotNull(field) for field in CALL_DATE_FIELDS))  # is_call_for_projects
 
 STRUCTURE_RULES = Rules(
     criteria=(

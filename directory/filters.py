@@ -24,6 +24,7 @@ from directory.models import (
     Structure,
     StructureRole,
     TerritoryKind,
+    call_for_projects_q,
 )
 from support_chain.models import Need, Stage, SupportLevel
 
@@ -252,7 +253,7 @@ class OfferFilter(django_filters.FilterSet):
     def filter_open_now(self, queryset, name, value):
         if not value:
             return queryset
-        calls = Q(opens_on__isnull=False) | Q(closes_on__isnull=False)
+        calls = call_for_projects_q()
         return queryset.filter(calls).open_on(timezone.localdate())
 
     def filter_sort(self, queryset, name, value):

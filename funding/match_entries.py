@@ -102,7 +102,8 @@ def tie_text(column, vendor):
 
 
 def refresh(where, vendor):
-    """Statements rewriting the entries of the offers `o` the condition selects (published, as the engine says)."""
+    """Statements rewriting the entries of the offers `o` the condition selects: public ones only, the rule of
+    directory.models.published_offer_q written for the triggers."""
     published = PublicationStatus.PUBLISHED.value
     return [
         f"DELETE FROM funding_matchentry WHERE offer_id IN (SELECT o.id FROM directory_offer o WHERE {where})",

@@ -56,7 +56,7 @@ from typing import Any, NamedTuple
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from directory.models import KIND_NARROWNESS, PublicationStatus, TerritoryKind
+from directory.models import KIND_NARROWNESS, TerritoryKind, is_public_offer
 from funding.sectors import SectorTerms, sector_terms
 
 NOT_REGISTERED = "collectif-non-constitue"
@@ -185,10 +185,6 @@ def preferred_support_level(stage) -> int:
     return 1 if stage.position <= 1 else 2 if stage.position <= 4 else 3
 
 
-def is_published(offer) -> bool:
-    return offer.status == PublicationStatus.PUBLISHED and offer.structure.status == PublicationStatus.PUBLISHED
-
-
 @dataclass(frozen=True)
 class HardFilter:
     """One hard filter, written once for the engine and for the database.
@@ -247,7 +243,7 @@ def _legal_form_sql(profile: Profile, today, ops) -> tuple[str, list] | None:
 HARD_FILTERS = (
     HardFilter(
         "published",
-        lambda candidate, profile, today, territories: not is_published(candidate.offer),
+        lambda candidate, profile, today, territories: not is_public_offer(candidate.offer),
         entries_guarantee="entries exist only for published offers of published structures",
     ),
     HardFilter(

@@ -17,7 +17,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history import register
 
-from directory.models import Offer, PublicationStatus, Structure
+from directory.models import Offer, PublicationStatus, Structure, published_offer_q
 
 BROKEN_AFTER = 2
 
@@ -59,8 +59,7 @@ class LinkCheckQuerySet(models.QuerySet):
     def of_published_entries(self):
         """Checks of published structures, and of published offers of published structures."""
         return self.filter(
-            Q(offer__isnull=True, structure__status=PublicationStatus.PUBLISHED)
-            | Q(offer__status=PublicationStatus.PUBLISHED, offer__structure__status=PublicationStatus.PUBLISHED)
+            Q(offer__isnull=True, structure__status=PublicationStatus.PUBLISHED) | published_offer_q("offer__")
         )
 
     def of_entries(self, structures, offers):

@@ -1,4 +1,13 @@
-from .structure import STALE_AFTER, Offer, Permanence, Structure
+from .structure import (
+    CALL_DATE_FIELDS,
+    STALE_AFTER,
+    Offer,
+    Permanence,
+    Structure,
+    call_for_projects_q,
+    is_public_offer,
+    published_offer_q,
+)
 from .territory import (
     KIND_NARROWNESS,
     PostalCode,
@@ -39,4 +48,8 @@ __all__ = [
     "TerritoryKind",
     "TerritoryLink",
     "UnknownTerritoryCode",
+    "CALL_DATE_FIELDS",
+    "call_for_projects_q",
+    "is_public_offer",
+    "published_offer_q",
 ]

@@ -1,6 +1,8 @@
 """Structures (support bodies, financers, third places) and what they offer."""
 
 import datetime
+import operator
+from functools import reduce
 
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
@@ -179,10 +181,39 @@ class Structure(Publishable):
             raise ValidationError(_("Coordonnées géographiques hors limites."))
 
 
+# The rule of a public offer: published, and its structure published. In a query, `published_offer_q(path)`, where
+# `path` leads from a model to the offer ("offer__" from a link check); of an offer already read (a model or any
+# object with `status` and `structure.status`, such as the matching's rows), `is_public_offer(offer)`.
+PUBLIC_STATUS_PATHS = ("status", "structure__status")
+
+
+# An offer is a call for projects when it has an opening or a closing date (`Offer.is_call_for_projects`; in a query,
+# `call_for_projects_q()`).
+CALL_DATE_FIELDS = ("opens_on", "closes_on")
+
+
+def call_for_projects_q() -> Q:
+    return reduce(operator.or_, (Q(**{f"{field}__isnull": False}) for field in CALL_DATE_FIELDS))
+
+
+def published_offer_q(path: str = "") -> Q:
+    return Q(**{f"{path}{field}": PublicationStatus.PUBLISHED for field in PUBLIC_STATUS_PATHS})
+
+
+def is_public_offer(offer) -> bool:
+    return all(_follow(offer, field) == PublicationStatus.PUBLISHED for field in PUBLIC_STATUS_PATHS)
+
+
+def _follow(obj, path: str):
+    for name in path.split("__"):
+        obj = getattr(obj, name)
+    return obj
+
+
 class OfferQuerySet(PublishableQuerySet):
     def published(self):
         """Published offers of published structures."""
-        return self.filter(status=PublicationStatus.PUBLISHED, structure__status=PublicationStatus.PUBLISHED)
+        return self.filter(published_offer_q())
 
     def covering(self, territory):
         """Offers whose coverage contains the territory (the territory itself or any of its ancestors)."""
@@ -316,7 +347,7 @@ class Offer(Publishable):
 
     @property
     def is_call_for_projects(self) -> bool:
-        return self.closes_on is not None or self.opens_on is not None
+        return any(getattr(self, field) is not None for field in CALL_DATE_FIELDS)
 
     def clean(self):
         errors = {}
