@@ -143,18 +143,6 @@ def _labelled(changes: list[dict]) -> list[dict]:
     return rows
 
 
-def _counts(report) -> dict:
-    return {
-        "rows": report.rows,
-        "structures_created": report.structures_created,
-        "structures_updated": report.structures_updated,
-        "structures_unchanged": report.structures_unchanged,
-        "offers_created": report.offers_created,
-        "offers_updated": report.offers_updated,
-        "offers_unchanged": report.offers_unchanged,
-    }
-
-
 def import_preview(*, user, file_name: str, content: str) -> ImportBatch:
     """Simulate the import (nothing is written to the directory) and record what it would do."""
     batch = ImportBatch(uploaded_by=user, file_name=file_name[:255], content=content)
@@ -164,7 +152,7 @@ def import_preview(*, user, file_name: str, content: str) -> ImportBatch:
         batch.status = ImportStatus.REJECTED
         batch.errors = [{"line": error.line, "messages": error.messages} for error in rejected.errors]
     else:
-        batch.counts = _counts(report)
+        batch.counts = report.counts()
         batch.changes = _labelled(report.changes)
     batch.save()
     return batch
@@ -185,7 +173,7 @@ def import_confirm(*, batch: ImportBatch, user) -> ImportBatch:
         batch.save(update_fields=["status", "errors"])
         return batch
     batch.status = ImportStatus.APPLIED
-    batch.counts = _counts(report)
+    batch.counts = report.counts()
     batch.applied_at = timezone.now()
     batch.save(update_fields=["status", "counts", "applied_at"])
     return batch

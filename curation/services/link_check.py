@@ -327,14 +327,7 @@ class RunReport:
     skipped: int = 0
 
     def as_dict(self) -> dict:
-        return {
-            "entries": self.entries,
-            "urls": self.urls,
-            "ok": self.ok,
-            "failing": self.failing,
-            "broken": self.broken,
-            "skipped": self.skipped,
-        }
+        return dataclasses.asdict(self)
 
 
 def _not_checked_since(queryset, owner_field: str, url_field: str, checked_before: datetime.datetime):

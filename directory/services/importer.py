@@ -8,7 +8,7 @@ import csv
 import datetime
 import io
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
@@ -137,6 +137,10 @@ class ImportReport:
     offers_unchanged: int = 0
     dry_run: bool = False
     changes: list[dict] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        """The report's figures (rows, structures and offers created, updated, unchanged)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.type in (int, "int")}
 
 
 @dataclass
