@@ -1,12 +1,14 @@
-"""Account forms: sign-in with a throttle on failed attempts, the holders' sign-up."""
+"""Account forms: sign-in with a throttle on failed attempts, the holders' sign-up, the password reset."""
 
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from accounts.throttle import LOGIN_FAILURES, client_ip
+from accounts.throttle import LOGIN_FAILURES, PASSWORD_RESET_ADDRESSES, PASSWORD_RESET_CLIENTS, client_ip
+from mailing.services import queue_email
 
 # The terms a holder accepts when creating an account; the version is stored on the account.
 TERMS_VERSION = "2026-11-v1"
@@ -42,6 +44,37 @@ class ThrottledAuthenticationForm(AuthenticationForm):
             raise
         LOGIN_FAILURES.reset(email, ip)
         return cleaned
+
+
+class OutboxPasswordResetForm(PasswordResetForm):
+    """Django's reset form, throttled per address and per client, its e-mail written to the outbox (never sent
+    inside the request: an SMTP or broker outage delays it, never loses it nor hangs the page)."""
+
+    error_messages = {
+        "throttled": _(
+            "Trop de demandes de réinitialisation pour cette adresse ou depuis cette connexion. "
+            "Réessayez dans une heure ; le dernier lien reçu reste valable."
+        ),
+    }
+
+    def __init__(self, *args, request=None, **kwargs):
+        self.request = request
+        super().__init__(*args, **kwargs)
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        ip = client_ip(self.request) if self.request else ""
+        # The client is counted first: a client past its limit does not use up the address's allowance.
+        if not (PASSWORD_RESET_CLIENTS.allow(ip) and PASSWORD_RESET_ADDRESSES.allow(email)):
+            raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
+        return email
+
+    def send_mail(
+        self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None
+    ):
+        subject = "".join(render_to_string(subject_template_name, context).splitlines())
+        body = render_to_string(email_template_name, context)
+        queue_email(kind="password-reset", to=[to_email], subject=subject, body=body)
 
 
 class SignUpForm(forms.Form):

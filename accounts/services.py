@@ -3,13 +3,17 @@
 import datetime
 import logging
 
-from celery import signature
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.magic_links import InvalidLink, make_token, read_token
 from accounts.models import Curator, User
 from accounts.scopes import holds_role
+from mailing.services import queue_email
 
 logger = logging.getLogger(__name__)
 
@@ -18,9 +22,6 @@ ACTIVATION_MAX_AGE = datetime.timedelta(days=3)
 
 # A sign-up whose link was never used is deleted after this delay (the link itself expires sooner).
 PENDING_ACCOUNT_MAX_AGE = datetime.timedelta(days=7)
-# Tasks are queued by name (services never import tasks: the tasks import the services).
-SEND_ACTIVATION = "accounts.tasks.send_activation_email"
-SEND_ACCOUNT_EXISTS = "accounts.tasks.send_account_exists_email"
 
 
 class AccountHoldsRole(Exception):
@@ -62,15 +63,41 @@ def account_sign_up(*, email: str, terms_version: str, next_path: str = "") -> N
         except IntegrityError:  # the same address signed up at the same moment
             existing = User.objects.get(email__iexact=email)
         else:
-            transaction.on_commit(lambda: signature(SEND_ACTIVATION, args=(user.pk, next_path)).delay())
+            activation_email_queue(user=user, next_path=next_path)
             return
     if existing.awaits_activation:
         # Signed up before and lost the e-mail: a fresh link.
-        transaction.on_commit(lambda: signature(SEND_ACTIVATION, args=(existing.pk, next_path)).delay())
+        activation_email_queue(user=existing, next_path=next_path)
     elif existing.is_active:
-        transaction.on_commit(lambda: signature(SEND_ACCOUNT_EXISTS, args=(existing.pk,)).delay())
+        account_exists_email_queue(user=existing)
     else:
         logger.info("sign-up for deactivated account %s: nothing sent", existing.pk)
+
+
+def _absolute(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def activation_email_queue(*, user: User, next_path: str = "") -> bool:
+    """Write the activation e-mail to the outbox (sent after commit, or by the flush if the broker is down)."""
+    if not user.awaits_activation:
+        return False
+    link = _absolute(reverse("account_activate", args=[activation_token(user, next_path)]))
+    body = render_to_string("registration/emails/activation.txt", {"link": link, "days": ACTIVATION_MAX_AGE.days})
+    queue_email(kind="activation", to=[user.email], subject=_("Guichet ESS : activez votre compte"), body=body)
+    return True
+
+
+def account_exists_email_queue(*, user: User) -> bool:
+    """Tell the owner of an address that someone tried to create an account with it (it already has one)."""
+    if not user.is_active:
+        return False
+    body = render_to_string(
+        "registration/emails/account_exists.txt",
+        {"login_url": _absolute(reverse("login")), "reset_url": _absolute(reverse("password_reset"))},
+    )
+    queue_email(kind="account-exists", to=[user.email], subject=_("Guichet ESS : vous avez déjà un compte"), body=body)
+    return True
 
 
 def activation_token(user: User, next_path: str = "") -> str:

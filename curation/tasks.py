@@ -1,80 +1,27 @@
-"""Curation e-mails: tasks take ids, claim their work before sending (run twice, one e-mail) and retry."""
+"""Curation tasks: they take ids and may run twice; e-mails are written to the outbox (mailing) once."""
 
 import datetime
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from curation.models import Submission, UpdateOutcome, UpdateRequest
-from curation.services.freshness import campaign_run, campaigns_due, reminders_queue, update_request_token
+from curation.services.freshness import campaign_run, campaigns_due, reminders_queue, update_request_email_queue
 from curation.services.link_check import link_checks_run, owners_due
+from curation.services.moderation import submission_acknowledgement_queue
 from directory.models import Offer, Structure
 
 
-@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def send_submission_acknowledgement(self, submission_id: int) -> bool:
-    """Tell the submitter their proposal arrived; returns False when it was already sent."""
-    claimed = Submission.objects.filter(pk=submission_id, acknowledged_at__isnull=True).update(
-        acknowledged_at=timezone.now()
-    )
-    if not claimed:
-        return False
-    submission = Submission.objects.get(pk=submission_id)
-    try:
-        send_mail(
-            _("Guichet ESS : nous avons bien reçu votre proposition"),
-            render_to_string("curation/emails/submission_acknowledgement.txt", {"submission": submission}),
-            None,
-            [submission.submitter_email],
-        )
-    except Exception:
-        # Release the claim so the retry sends it.
-        Submission.objects.filter(pk=submission_id).update(acknowledged_at=None)
-        raise
-    return True
+@shared_task
+def send_submission_acknowledgement(submission_id: int) -> bool:
+    """Write the submitter's acknowledgement to the outbox; False when it was already written."""
+    return submission_acknowledgement_queue(submission_id=submission_id)
 
 
-STEP_FIELDS = {"initial": "sent_at", "first_reminder": "first_reminder_at", "second_reminder": "second_reminder_at"}
-
-
-@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def send_update_request(self, update_request_id: int, step: str = "initial") -> bool:
-    """Send the request (or one of its reminders) with its magic link; False when already sent or answered."""
-
-    field = STEP_FIELDS[step]
-    claimed = UpdateRequest.objects.filter(
-        pk=update_request_id, outcome=UpdateOutcome.PENDING, **{f"{field}__isnull": True}
-    ).update(**{field: timezone.now()})
-    if not claimed:
-        return False
-    update_request = UpdateRequest.objects.select_related("structure").get(pk=update_request_id)
-    link = settings.SITE_URL.rstrip("/") + reverse(
-        "curation:update_answer", args=[update_request_token(update_request)]
-    )
-    subjects = {
-        "initial": _("Guichet ESS : votre fiche est-elle à jour ?"),
-        "first_reminder": _("Rappel — Guichet ESS : votre fiche est-elle à jour ?"),
-        "second_reminder": _("Dernier rappel — Guichet ESS : votre fiche est-elle à jour ?"),
-    }
-    try:
-        send_mail(
-            subjects[step],
-            render_to_string(
-                "curation/emails/update_request.txt",
-                {"structure": update_request.structure, "link": link, "step": step},
-            ),
-            None,
-            [update_request.structure.email],
-        )
-    except Exception:
-        UpdateRequest.objects.filter(pk=update_request_id).update(**{field: None})
-        raise
-    return True
+@shared_task
+def send_update_request(update_request_id: int, step: str = "initial") -> bool:
+    """Write the request (or one of its reminders) to the outbox; False when already written or answered."""
+    return update_request_email_queue(update_request_id=update_request_id, step=step)
 
 
 @shared_task

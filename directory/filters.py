@@ -12,6 +12,8 @@ from django.db.models.query import EmptyQuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from directory.forms import TerritoryField
 from directory.models import (
@@ -215,6 +217,7 @@ class OfferFilter(django_filters.FilterSet):
     def filter_q(self, queryset, name, value):
         return queryset.search(value)
 
+    @extend_schema_field(OpenApiTypes.STR)  # a slug (a coverage code for territory), for the API schema
     def filter_territory(self, queryset, name, territory):
         if territory.kind == TerritoryKind.COMMUNE:
             return queryset.covering(territory)
@@ -226,21 +229,25 @@ class OfferFilter(django_filters.FilterSet):
             condition |= Q(**{f"structure__{StructureRole(role).field_name}": True})
         return queryset.filter(condition)
 
+    @extend_schema_field(OpenApiTypes.STR)  # a slug (a coverage code for territory), for the API schema
     def filter_stage(self, queryset, name, stages):
         if not stages:
             return queryset
         through = Offer.stages.through.objects.filter(offer_id=OuterRef("pk"), stage__in=stages)
         return queryset.filter(Exists(through))
 
+    @extend_schema_field(OpenApiTypes.STR)  # a slug (a coverage code for territory), for the API schema
     def filter_need(self, queryset, name, needs):
         if not needs:
             return queryset
         through = Offer.needs.through.objects.filter(offer_id=OuterRef("pk"), need__in=needs)
         return queryset.filter(Exists(through))
 
+    @extend_schema_field(OpenApiTypes.STR)  # a slug (a coverage code for territory), for the API schema
     def filter_instrument(self, queryset, name, instruments):
         return queryset.filter(instrument__in=instruments) if instruments else queryset
 
+    @extend_schema_field(OpenApiTypes.STR)  # a slug (a coverage code for territory), for the API schema
     def filter_network(self, queryset, name, networks):
         return queryset.filter(structure__network__in=networks) if networks else queryset
 

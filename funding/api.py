@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from accounts.throttle import client_ip
 from funding import selectors
 from funding.forms import ProfileForm
 from funding.payloads import results_payload
@@ -18,7 +19,13 @@ from funding.sectors import SECTOR_CHOICES
 
 
 class MatchThrottle(AnonRateThrottle):
+    """120 requests a minute per client, the client as every throttle of the project sees it (accounts.throttle
+    .client_ip: REMOTE_ADDR, or the address NUM_PROXIES trusted proxies put in X-Forwarded-For)."""
+
     rate = "120/min"
+
+    def get_ident(self, request):
+        return client_ip(request)
 
 
 class MatchPagination(LimitOffsetPagination):

@@ -1,18 +1,11 @@
-from celery import signature
-from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 
-# Queued by name: services never import tasks (the tasks import the services).
-SEND_RESULTS_LINK = "funding.tasks.send_results_link"
+from mailing.services import queue_email
 
 
 def results_link_send(*, email: str, results_url: str) -> None:
-    """Queue the e-mail with the results link once the request's transaction commits.
-
-    The task receives only the address and the link; `kwargsrepr` keeps the address out of Celery's logs.
-    """
-    transaction.on_commit(
-        lambda: signature(SEND_RESULTS_LINK).apply_async(
-            kwargs={"email": email, "results_url": results_url},
-            kwargsrepr=repr({"email": "***", "results_url": results_url}),
-        )
-    )
+    """Write the e-mail with the results link to the outbox (sent after commit, or by the flush when the broker
+    is down). The address is kept only in that outbox row, which is deleted 30 days after sending; never logged."""
+    body = render_to_string("funding/email_results.txt", {"results_url": results_url})
+    queue_email(kind="results-link", to=[email], subject=_("Votre parcours sur le Guichet ESS"), body=body)

@@ -44,7 +44,8 @@ from tests.import_graph import (
 # The architecture, lowest layer first: {component: [module prefixes]}.
 LAYERS: list[dict[str, list[str]]] = [
     # 0. The vocabulary every app speaks: stages of a project's life, needs, support levels.
-    {"support_chain vocabulary": ["support_chain"]},
+    #    The outbox every e-mail goes through (mailing: Django and Celery only).
+    {"support_chain vocabulary": ["support_chain"], "mailing": ["mailing"]},
     # 1. Territories (COG referential), structures, offers, permanences, search, map, the public read-only API.
     {"directory": ["directory"]},
     # 2. The chain of support and the white zones (pages reading directory's QuerySets); people and their rights:

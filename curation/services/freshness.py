@@ -1,21 +1,25 @@
 """Update campaigns: ask structures to confirm their entry, remind them, track what came of it.
 
-E-mails are sent by tasks queued on commit; each task claims its timestamp before sending, so running a
-task twice sends one e-mail.
+E-mails are written to the outbox (mailing) by the task queued on commit; it claims its timestamp in the same
+transaction, so running it twice writes one e-mail, and the outbox sends it once.
 """
 
 import datetime
 
-from celery import signature
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.magic_links import make_token, read_token
 from curation.models import UpdateCampaign, UpdateOutcome, UpdateRequest
 from directory.models import PublicationStatus, Structure
+from mailing.broker import publish
+from mailing.services import queue_email
 
 # Queued by name: services never import tasks (the tasks import the services).
 SEND_UPDATE_REQUEST = "curation.tasks.send_update_request"
@@ -38,7 +42,42 @@ def update_request_from_token(token: str) -> UpdateRequest:
 
 
 def _queue(update_request_id: int, step: str) -> None:
-    transaction.on_commit(lambda: signature(SEND_UPDATE_REQUEST, args=(update_request_id, step)).delay())
+    transaction.on_commit(lambda: publish(SEND_UPDATE_REQUEST, args=(update_request_id, step)))
+
+
+STEP_FIELDS = {"initial": "sent_at", "first_reminder": "first_reminder_at", "second_reminder": "second_reminder_at"}
+
+
+@transaction.atomic
+def update_request_email_queue(*, update_request_id: int, step: str = "initial") -> bool:
+    """Write the request (or one of its reminders) with its magic link to the outbox; False when already written
+    or answered."""
+    field = STEP_FIELDS[step]
+    claimed = UpdateRequest.objects.filter(
+        pk=update_request_id, outcome=UpdateOutcome.PENDING, **{f"{field}__isnull": True}
+    ).update(**{field: timezone.now()})
+    if not claimed:
+        return False
+    update_request = UpdateRequest.objects.select_related("structure").get(pk=update_request_id)
+    link = settings.SITE_URL.rstrip("/") + reverse(
+        "curation:update_answer", args=[update_request_token(update_request)]
+    )
+    subjects = {
+        "initial": _("Guichet ESS : votre fiche est-elle à jour ?"),
+        "first_reminder": _("Rappel — Guichet ESS : votre fiche est-elle à jour ?"),
+        "second_reminder": _("Dernier rappel — Guichet ESS : votre fiche est-elle à jour ?"),
+    }
+    queue_email(
+        key=f"update-request-{update_request_id}-{step}",
+        kind="update-request",
+        to=[update_request.structure.email],
+        subject=subjects[step],
+        body=render_to_string(
+            "curation/emails/update_request.txt",
+            {"structure": update_request.structure, "link": link, "step": step},
+        ),
+    )
+    return True
 
 
 def campaigns_due(now=None):

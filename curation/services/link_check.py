@@ -32,7 +32,6 @@ from http.cookiejar import CookieJar
 from itertools import zip_longest
 from urllib.parse import urlsplit
 
-from celery import signature
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -44,6 +43,7 @@ from django.utils.translation import gettext as _
 from curation.models import LinkCheck, LinkOutcome
 from curation.models.links import SUCCESSES
 from directory.models import Offer, Structure
+from mailing.broker import publish
 
 # Queued by name: services never import tasks (the tasks import the services).
 CHECK_LINKS = "curation.tasks.check_links"
@@ -488,7 +488,8 @@ def link_recheck_request(*, link_check: LinkCheck) -> None:
     owner = _owner_of(link_check)
     requested_at = timezone.now().isoformat()
     ids = {"structure_ids": [owner.pk]} if owner.kind == "structure" else {"offer_ids": [owner.pk]}
-    transaction.on_commit(lambda: signature(CHECK_LINKS, kwargs={**ids, "checked_before": requested_at}).delay())
+    # A dead broker must not hang the curator's page: the weekly run checks these links anyway.
+    transaction.on_commit(lambda: publish(CHECK_LINKS, kwargs={**ids, "checked_before": requested_at}))
 
 
 @transaction.atomic

@@ -1,17 +1,15 @@
 """Curation writes: submissions, edits queued for review, history and revert, archive and verification."""
 
-from celery import signature
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.scopes import is_curator_of
 from curation.models import EditReview, ReviewStatus, Submission, SubmissionKind
 from directory.models import Mode, Offer, PublicationStatus, Structure, StructureRole, Territory
-
-# Queued by name: services never import tasks (the tasks import the services).
-SEND_SUBMISSION_ACKNOWLEDGEMENT = "curation.tasks.send_submission_acknowledgement"
+from mailing.services import queue_email
 
 # What a submission or a structure editor may change (the rest is the curator's job, in the admin).
 STRUCTURE_EDITABLE_FIELDS = [
@@ -242,8 +240,28 @@ def submission_create(
         )
         submission.full_clean()
         submission.save()
-        transaction.on_commit(lambda: signature(SEND_SUBMISSION_ACKNOWLEDGEMENT, args=(submission.pk,)).delay())
+        submission_acknowledgement_queue(submission_id=submission.pk)
     return submission
+
+
+@transaction.atomic
+def submission_acknowledgement_queue(*, submission_id: int) -> bool:
+    """Write the « nous avons bien reçu votre proposition » e-mail to the outbox, in the submission's transaction
+    (no broker in the request); False when it was already written."""
+    claimed = Submission.objects.filter(pk=submission_id, acknowledged_at__isnull=True).update(
+        acknowledged_at=timezone.now()
+    )
+    if not claimed:
+        return False
+    submission = Submission.objects.get(pk=submission_id)
+    queue_email(
+        key=f"submission-{submission_id}-acknowledgement",
+        kind="submission-acknowledgement",
+        to=[submission.submitter_email],
+        subject=_("Guichet ESS : nous avons bien reçu votre proposition"),
+        body=render_to_string("curation/emails/submission_acknowledgement.txt", {"submission": submission}),
+    )
+    return True
 
 
 def _values_from_data(data: dict) -> dict:

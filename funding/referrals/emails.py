@@ -6,7 +6,6 @@ sent for a change that was rolled back, and never lost when the broker is down (
 
 import logging
 
-from celery import current_app, signature
 from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -14,6 +13,7 @@ from django.urls import reverse
 
 from accounts.magic_links import make_token
 from accounts.models import Curator, MembershipStatus
+from mailing.broker import publish
 
 from .models import OutboxEmail, Referral, ReferralLine
 
@@ -105,15 +105,8 @@ SEND_OUTBOX = "funding.referrals.tasks.send_outbox_emails"
 
 def enqueue_outbox(ids: list[int]) -> bool:
     """Hand outbox rows to the broker; if it is unreachable they stay pending for the beat flush."""
-    try:
-        if current_app.conf.task_always_eager:
-            signature(SEND_OUTBOX, args=(list(ids),)).apply_async()
-        else:
-            # A connection of our own, with one quick retry: a request must not hang on a dead broker.
-            with current_app.connection_for_write() as connection:
-                connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0.1, timeout=2)
-                signature(SEND_OUTBOX, args=(list(ids),)).apply_async(connection=connection, retry=False)
-    except Exception as error:  # noqa: BLE001 - the rows are safe in the database; the flush will retry
-        logger.warning("broker unavailable (%s): %d e-mail(s) left pending", type(error).__name__, len(ids))
-        return False
-    return True
+    # The same broker-safe publish as every other e-mail (mailing.broker): quick timeout, no retry loop.
+    queued = publish(SEND_OUTBOX, args=(list(ids),))
+    if not queued:
+        logger.warning("%d referral e-mail(s) left pending", len(ids))
+    return queued

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -40,6 +41,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "simple_history",
+    "csp",
+    "mailing",
     "support_chain",
     "directory",
     "accounts",
@@ -49,7 +52,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a request id for every log line, then the load balancer's probes and the database-down 503 page.
+    "portal.observability.RequestIdMiddleware",
+    "portal.resilience.HealthAndDatabaseDownMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -175,22 +182,79 @@ CELERY_BEAT_SCHEDULE = {
         "task": "curation.tasks.check_due_links",
         "schedule": crontab(day_of_week="mon", hour=3, minute=0),
     },
+    # Every e-mail goes through the outbox (mailing): the flush re-queues what the broker could not take.
+    "mailing-flush": {"task": "mailing.tasks.flush", "schedule": 60.0},
+    "mailing-purge": {"task": "mailing.tasks.purge", "schedule": crontab(hour=4, minute=45)},
     "referrals-flush-outbox": {"task": "funding.referrals.tasks.flush_outbox", "schedule": 300.0},
     "referrals-daily": {"task": "funding.referrals.tasks.referral_daily", "schedule": crontab(hour=6, minute=15)},
     # Sign-ups never activated are deleted after a week (their link expires after three days).
     "accounts-purge-pending": {"task": "accounts.tasks.purge_pending_accounts", "schedule": crontab(hour=4, minute=30)},
 }
 
+# The cache is shared by every web node and worker (Redis): throttles, the login lock and sessions count across
+# all of them. It degrades to misses when Redis is down (portal/cache.py), with short socket timeouts.
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "portal.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "guichet",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# Sessions in the cache, written through to the database: a Redis restart signs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
+# A publish must never hang a request on a dead broker (e-mails go through the outbox, mailing.broker).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+    # A message a worker took and never acknowledged (killed mid-task) is delivered again after this delay.
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+
+# How many reverse proxies of ours stand in front of the web nodes: every throttle (accounts.throttle.client_ip,
+# the API's) reads the client's address through them and through nothing else. 0: X-Forwarded-For is ignored.
+NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
 
 # Map: the tile server is a setting, so tests and air-gapped deployments never depend on external tiles.
 MAP_TILES_URL = os.environ.get("MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+
+
+def _origin(url_template: str) -> str:
+    """The origin a tile URL template loads from, « {s}. » subdomains as a wildcard: https://*.tile.example.org."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url_template.replace("{s}", "*"))
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+# Content-Security-Policy (django-csp), in every environment so the browser tests run under it: scripts only from
+# our static files, plus the nonce django-leaflet's map tag carries (templates pass request.csp_nonce); tiles from
+# the configured tile server; nothing framed, no plugins.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", *filter(None, [_origin(MAP_TILES_URL)])],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 LEAFLET_CONFIG = {
     "DEFAULT_CENTER": (46.6, 2.4),
     "DEFAULT_ZOOM": 6,
@@ -206,6 +270,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "NUM_PROXIES": NUM_PROXIES,  # DRF's own throttles too (ours use accounts.throttle.client_ip, which reads it)
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Guichet ESS API",
@@ -217,11 +282,25 @@ SPECTACULAR_SETTINGS = {
 TERRITORIES_FIXTURE = BASE_DIR / "fixtures" / "territories" / "cog.json.gz"
 DEMO_DIRECTORY_CSV = BASE_DIR / "fixtures" / "demo" / "directory.csv"
 
+# Logs: plain lines in development, one JSON object a line in production (LOG_FORMAT=json, the prod default),
+# each with the request id (portal/observability.py). Access lines are the app's own (no query strings).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "portal.observability.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "portal.observability.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Django's own request log repeats what the access line says; its 5xx lines (with tracebacks) stay.
+        "django.request": {"level": "ERROR"},
+        "portal.access": {"level": os.environ.get("ACCESS_LOG_LEVEL", "INFO")},
+    },
 }

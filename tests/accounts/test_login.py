@@ -5,6 +5,7 @@ from django.core import mail
 from django.core.cache import cache
 from django.urls import reverse
 
+from mailing.models import Email, EmailStatus
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -53,11 +54,14 @@ def test_a_successful_sign_in_resets_the_counter(client):
     assert response.status_code == 302
 
 
-def test_password_reset_by_email_in_french(client):
+def test_password_reset_by_email_in_french(client, django_capture_on_commit_callbacks, empty_cache, eager_celery):
     user = UserFactory(email="camille@exemple.org")
     response = client.get(reverse("password_reset"))
     assert "Mot de passe oublié" in response.content.decode()
-    client.post(reverse("password_reset"), {"email": "camille@exemple.org"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("password_reset"), {"email": "camille@exemple.org"})
+    # Through the outbox, like every e-mail: the row is written in the request, sent after commit.
+    assert Email.objects.get().status == EmailStatus.SENT
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.subject == "Guichet ESS : choisir un nouveau mot de passe"
@@ -70,6 +74,27 @@ def test_password_reset_by_email_in_french(client):
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.check_password("Nouveau-secret-2026")
+
+
+def test_password_reset_is_throttled_per_address_and_per_client(
+    client, django_capture_on_commit_callbacks, empty_cache, eager_celery
+):
+    UserFactory(email="camille@exemple.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        for _attempt in range(3):
+            response = client.post(reverse("password_reset"), {"email": "Camille@exemple.org"})
+            assert response.status_code == 302
+        # A fourth request for the same address, from another client: refused, in French, nothing sent.
+        response = client.post(reverse("password_reset"), {"email": "camille@exemple.org"}, REMOTE_ADDR="10.9.9.9")
+    assert response.status_code == 429
+    assert "Trop de demandes de réinitialisation" in response.content.decode()
+    assert len(mail.outbox) == 3
+    # One client trying many addresses is stopped too (10 an hour), whatever the addresses.
+    for number in range(10):
+        response = client.post(reverse("password_reset"), {"email": f"x{number}@exemple.org"}, REMOTE_ADDR="10.8.8.8")
+        assert response.status_code == 302
+    response = client.post(reverse("password_reset"), {"email": "y@exemple.org"}, REMOTE_ADDR="10.8.8.8")
+    assert response.status_code == 429
 
 
 def test_password_reset_for_an_unknown_address_sends_nothing_and_says_the_same(client):

@@ -72,8 +72,9 @@ def test_a_task_run_twice_sends_one_email(creuse, django_capture_on_commit_callb
     with at(0), django_capture_on_commit_callbacks(execute=False):
         campaign_run(campaign=creuse["campaign"])
     update_request = UpdateRequest.objects.get()
-    assert send_update_request.delay(update_request.pk, "initial").get() is True
-    assert send_update_request.delay(update_request.pk, "initial").get() is False
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_update_request.delay(update_request.pk, "initial").get() is True
+        assert send_update_request.delay(update_request.pk, "initial").get() is False
     assert len(mail.outbox) == 1
 
 

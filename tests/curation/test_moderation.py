@@ -1,5 +1,4 @@
 import pytest
-from celery.exceptions import Retry
 from django.core import mail
 from django.core.cache import cache
 from django.urls import reverse
@@ -7,6 +6,8 @@ from django.urls import reverse
 from curation.models import EditReview, ReviewStatus, Submission
 from curation.tasks import send_submission_acknowledgement
 from directory.models import PublicationStatus, Structure
+from mailing.models import Email, EmailStatus
+from mailing.services import send_emails
 from support_chain.models import Stage
 from tests.factories import OfferFactory, StructureFactory, commune, make_curator, make_editor
 
@@ -78,29 +79,38 @@ def test_public_form_is_rate_limited_per_ip(client):
     assert Submission.objects.count() == 11
 
 
-def test_acknowledgement_task_is_idempotent(django_capture_on_commit_callbacks, client):
-    client.post(reverse("curation:submit"), _form())  # on_commit not executed: no e-mail yet
+def test_acknowledgement_is_written_to_the_outbox_once(django_capture_on_commit_callbacks, client):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        client.post(reverse("curation:submit"), _form())  # no broker in the request: the row is written
     submission = Submission.objects.get()
+    email = Email.objects.get(kind="submission-acknowledgement")
+    assert email.status == EmailStatus.PENDING and email.to == [submission.submitter_email]
     assert mail.outbox == []
-    assert send_submission_acknowledgement.delay(submission.pk).get() is True
+    # The task (queued by older code, or run twice) writes nothing more.
     assert send_submission_acknowledgement.delay(submission.pk).get() is False
+    assert Email.objects.count() == 1
+    for callback in callbacks:
+        callback()
+    for callback in callbacks:  # a redelivered message
+        callback()
     assert len(mail.outbox) == 1
+    assert mail.outbox[0].subject == "Guichet ESS : nous avons bien reçu votre proposition"
 
 
-def test_acknowledgement_failure_releases_the_claim_for_the_retry(client, monkeypatch):
+def test_acknowledgement_smtp_failure_leaves_it_pending_for_the_retry(client, monkeypatch):
     client.post(reverse("curation:submit"), _form())
-    submission = Submission.objects.get()
+    email = Email.objects.get(kind="submission-acknowledgement")
 
     def broken(*args, **kwargs):
         raise ConnectionRefusedError("SMTP down")
 
-    monkeypatch.setattr("curation.tasks.send_mail", broken)
-    with pytest.raises(Retry):  # Celery schedules a retry
-        send_submission_acknowledgement.apply(args=[submission.pk], throw=True)
-    submission.refresh_from_db()
-    assert submission.acknowledged_at is None
+    monkeypatch.setattr("mailing.services.EmailMessage.send", broken)
+    assert send_emails(ids=[email.pk]) == [email.pk]
+    email.refresh_from_db()
+    assert (email.status, email.attempts, email.last_error) == (EmailStatus.PENDING, 1, "ConnectionRefusedError")
     monkeypatch.undo()
-    assert send_submission_acknowledgement.delay(submission.pk).get() is True
+    assert send_emails(ids=[email.pk]) == []
+    assert send_emails(ids=[email.pk]) == []
     assert len(mail.outbox) == 1
 
 

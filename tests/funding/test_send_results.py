@@ -5,6 +5,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
+from mailing.models import Email, EmailStatus
 from portal.celery import app
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache", "eager_celery")]
@@ -88,6 +89,7 @@ def test_get_is_refused(client):
 
 
 @pytest.mark.redis
+@pytest.mark.django_db(transaction=True)  # the worker thread reads the committed outbox row
 def test_the_email_travels_through_the_real_broker(client, django_capture_on_commit_callbacks):
     import time
 
@@ -103,3 +105,4 @@ def test_the_email_travels_through_the_real_broker(client, django_capture_on_com
         while not mail.outbox and time.monotonic() < deadline:
             time.sleep(0.1)
     assert [message.to for message in mail.outbox] == [[ADDRESS]]
+    assert Email.objects.get().status == EmailStatus.SENT

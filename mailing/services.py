@@ -1,0 +1,100 @@
+"""The one path for every e-mail of the project: `queue_email` writes the outbox row in the caller's transaction
+and hands it to Celery after commit; `send_emails` sends pending rows, each at most once; the beat flush re-queues
+what the broker could not take. Addresses are never logged."""
+
+import datetime
+import logging
+import uuid
+
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils import timezone
+
+from mailing.broker import publish
+from mailing.models import Email, EmailStatus
+
+logger = logging.getLogger(__name__)
+
+# Queued by name: services never import tasks.
+SEND_EMAILS = "mailing.tasks.send_emails"
+MAX_ATTEMPTS = 8
+SENT_RETENTION = datetime.timedelta(days=30)
+
+
+def queue_email(
+    *, kind: str, to: list[str], subject: str, body: str, reply_to: list[str] = (), key: str = ""
+) -> Email | None:
+    """Write one e-mail to the outbox (at most once per key) and queue its sending after commit.
+
+    Without a key every call writes a new e-mail. Return the new row, or None when there was no address or the
+    key was already written."""
+    to = [address for address in to if address]
+    if not to:
+        logger.info("e-mail %s skipped: no address", kind)
+        return None
+    email, created = Email.objects.get_or_create(
+        key=key or f"{kind}-{uuid.uuid4().hex}",
+        defaults={
+            "kind": kind,
+            "to": list(to),
+            "reply_to": list(reply_to),
+            "subject": " ".join(subject.split())[:300],
+            "body": body,
+        },
+    )
+    if not created:
+        return None
+    transaction.on_commit(lambda: enqueue([email.pk]))
+    return email
+
+
+def enqueue(ids: list[int]) -> bool:
+    """Hand outbox rows to the broker; when it is unreachable they stay pending for the beat flush."""
+    queued = publish(SEND_EMAILS, args=(list(ids),))
+    if not queued:
+        logger.warning("%d e-mail(s) left pending in the outbox", len(ids))
+    return queued
+
+
+def send_emails(*, ids) -> list[int]:
+    """Send the pending e-mails among `ids`, each at most once; return the ids that failed and stay pending.
+
+    The row is locked while it is sent and marked sent in the same transaction, so two workers given the same id
+    (a redelivered task, the flush) send it once; a worker killed before the commit leaves it pending."""
+    failed = []
+    for pk in ids:
+        with transaction.atomic():
+            email = Email.objects.select_for_update(skip_locked=True).filter(pk=pk, status=EmailStatus.PENDING).first()
+            if email is None:
+                continue  # already sent, given up on, being sent by another worker, or deleted
+            email.attempts += 1
+            try:
+                EmailMessage(subject=email.subject, body=email.body, to=email.to, reply_to=email.reply_to).send()
+            except Exception as error:  # noqa: BLE001 - any transport error leaves the row pending for a retry
+                email.last_error = type(error).__name__[:300]
+                if email.attempts >= MAX_ATTEMPTS:
+                    email.status = EmailStatus.FAILED
+                failed.append(pk)
+                logger.warning("outbox e-mail %s (%s) not sent (attempt %d)", pk, email.kind, email.attempts)
+            else:
+                email.status = EmailStatus.SENT
+                email.sent_at = timezone.now()
+                email.last_error = ""
+            email.save(update_fields=["attempts", "status", "sent_at", "last_error"])
+    return failed
+
+
+def pending_ids(*, older_than: datetime.timedelta = datetime.timedelta(minutes=2), limit: int = 500) -> list[int]:
+    """Pending e-mails old enough not to be in flight right after their commit."""
+    return list(
+        Email.objects.pending()
+        .filter(created_at__lte=timezone.now() - older_than)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def purge_sent(*, older_than: datetime.timedelta = SENT_RETENTION) -> int:
+    """Sent e-mails hold addresses: they are deleted once they are of no use to support (30 days)."""
+    deleted, _ = Email.objects.filter(status=EmailStatus.SENT, sent_at__lt=timezone.now() - older_than).delete()
+    return deleted
