@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 STAMP := $(VENV)/.installed
 
-.PHONY: install run serve setup test lint format check bench clean
+.PHONY: install run serve setup test lint format check bench clean faults prod-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ run: setup
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Production faults (Redis stopped, broker refusing, worker killed mid-send, database refused) against gunicorn
+# under portal.settings.prod; uses DATABASE_URL's server when it is PostgreSQL (a <name>_faults database).
+faults: install
+	$(BIN)/python -m pytest -m faults tests/faults $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -143,7 +143,8 @@ if os.environ.get("EMAIL_URL"):
 
 # Celery: with REDIS_URL a real broker, without it tasks run eagerly in-process.
 REDIS_URL = os.environ.get("REDIS_URL") or ""
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# The broker is REDIS_URL unless CELERY_BROKER_URL names another one (e.g. a separate Redis, or RabbitMQ).
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True

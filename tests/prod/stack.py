@@ -137,3 +137,83 @@ class Gunicorn:
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
+
+
+class Worker:
+    """A Celery worker (solo pool, so killing it kills the task it runs) in its own process group."""
+
+    def __init__(self, env: dict[str, str], name: str = "worker", beat: bool = False):
+        self.env = env
+        self.log = Path(env["VAR_DIR"]) / f"{name}-{free_port()}.log"
+        self.beat = beat
+
+    def start(self) -> "Worker":
+        self._log = self.log.open("w")
+        command = [PYTHON, "-m", "celery", "-A", "portal", "worker", "--pool=solo", "--loglevel=INFO",
+                   "--without-gossip", "--without-mingle", "--without-heartbeat"]  # fmt: skip
+        if self.beat:
+            command += ["--beat", "--schedule", str(Path(self.env["VAR_DIR"]) / "beat-schedule")]
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        deadline = time.monotonic() + 30
+        while "ready." not in self.log.read_text():
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise AssertionError("the worker did not start:\n" + self.log.read_text())
+            time.sleep(0.2)
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL, as a crashed machine or the OOM killer would: no shutdown, no acknowledgement."""
+        os.killpg(self.process.pid, 9)
+        self.process.wait()
+        self._log.close()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, 15)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, 9)
+                self.process.wait()
+        self._log.close()
+
+
+def database_for(var_dir: Path, suffix: str) -> str:
+    """A database of its own for a subprocess stack: PostgreSQL (<test run's database>_<suffix>, created empty)
+    when the run uses PostgreSQL, else a SQLite file."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        return f"sqlite:///{var_dir / (suffix + '.sqlite3')}"
+    import psycopg
+
+    base, _, name = url.rpartition("/")
+    name = name.split("?")[0]
+    target = f"{name}_{suffix}"
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{target}"')
+    return f"{base}/{target}"
+
+
+def drop_database(url: str) -> None:
+    if not url.startswith(("postgres://", "postgresql://")):
+        return
+    import psycopg
+
+    base, _, name = url.rpartition("/")
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def query(url: str, sql: str) -> list[tuple]:
+    if url.startswith("sqlite:///"):
+        import sqlite3
+
+        with sqlite3.connect(url.removeprefix("sqlite:///"), timeout=20) as connection:
+            return connection.execute(sql).fetchall()
+    import psycopg
+
+    with psycopg.connect(url) as connection:
+        return connection.execute(sql).fetchall()
