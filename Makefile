@@ -34,6 +34,11 @@ test: install
 faults: install
 	$(BIN)/python -m pytest -m faults tests/faults $(PYTEST_ARGS)
 
+# The production settings on this machine's PostgreSQL and Redis: gunicorn (2 web processes), a worker, beat;
+# health endpoints and a few pages checked, then everything stopped. See deploy/README.md.
+prod-check: install
+	PYTHON=$(BIN)/python deploy/prod-check.sh
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
