@@ -22,9 +22,15 @@ LOG_EVERY = 10.0  # seconds between two warnings of one process
 
 
 def _scope(key) -> str:
-    """« throttle:login » for a throttle key: the part before the hashed client or address."""
+    """What a key is for, never the key itself: « throttle:login » for a throttle (its last part is a hash of an
+    address), « sessions » for a session (its key would let one hijack it)."""
     text = str(key)
-    return ":".join(text.split(":")[:3]) if text.count(":") >= 3 else text.split(":")[0]
+    if text.startswith("django.contrib.sessions"):
+        return "sessions"
+    parts = text.split(":")
+    if len(parts) >= 3:
+        return ":".join(parts[:-1])
+    return parts[0] if len(parts) == 2 else "other"
 
 
 class ResilientRedisCache(RedisCache):
