@@ -55,11 +55,14 @@ STORAGES = {
 
 # The shared cache is required (REDIS_URL above): a per-process cache would count the login lock and the
 # throttles per gunicorn worker.
-assert CACHES["default"]["BACKEND"] == "portal.cache.ResilientRedisCache"  # noqa: F405
+if CACHES["default"]["BACKEND"] != "portal.cache.ResilientRedisCache":  # noqa: F405
+    raise ImproperlyConfigured("portal.settings.prod needs the shared Redis cache (REDIS_URL).")
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
-# PostgreSQL: a connection kept per worker, and a dead database answered within seconds (the 503 page).
+# PostgreSQL: a connection kept per worker (checked before reuse), and a dead database answered within seconds
+# (the 503 page).
 DATABASES["default"].setdefault("OPTIONS", {})  # noqa: F405
+DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))  # noqa: F405
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):  # noqa: F405
     DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5")))  # noqa: F405
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
