@@ -22,10 +22,11 @@ class MatchThrottle(AnonRateThrottle):
 
 
 class MatchPagination(LimitOffsetPagination):
-    """Every match by default, as the command prints them; `limit` (500 at most) and `offset` read a page: a
-    profile may match a couple of thousand offers, and a page reads and explains only its own rows."""
+    """The first 50 matches by default; `limit` (500 at most) and `offset` read another page: a profile may match a
+    couple of thousand offers (800 KB, seconds to explain them all), and a page reads and explains only its own
+    rows. `count` and `next` say how many there are and where the rest is."""
 
-    default_limit = None
+    default_limit = 50
     max_limit = 500
 
 
@@ -47,7 +48,7 @@ MATCH_PARAMETERS = [
     OpenApiParameter("age", OpenApiTypes.INT, description="Âge de la structure (années)"),
     OpenApiParameter("esus", OpenApiTypes.STR, enum=["oui", "non"], description="Agrément ESUS"),
     OpenApiParameter(
-        "limit", OpenApiTypes.INT, description="Nombre de résultats par page (500 au plus ; sans limite : tous)"
+        "limit", OpenApiTypes.INT, description="Nombre de résultats par page (50 par défaut, 500 au plus)"
     ),
     OpenApiParameter("offset", OpenApiTypes.INT, description="Rang du premier résultat moins un (0 par défaut)"),
 ]
@@ -87,14 +88,13 @@ class MatchView(APIView):
         paginator = MatchPagination()
         ranked = selectors.RankedMatches(profile, today=today)
         matches = paginator.paginate_queryset(ranked, request, view=self)
-        paged = matches is not None
-        payload = results_payload(profile, matches if paged else ranked[:], today=today)
+        payload = results_payload(profile, matches, today=today)
         return Response(
             {
                 "profile": payload["profile"],
                 "count": ranked.count(),
-                "next": paginator.get_next_link() if paged else None,
-                "previous": paginator.get_previous_link() if paged else None,
+                "next": paginator.get_next_link(),
+                "previous": paginator.get_previous_link(),
                 "results": payload["results"],
             }
         )

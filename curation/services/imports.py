@@ -7,6 +7,8 @@ XLSX files into the same CSV format, keeps a record of each import and labels th
 import csv
 import datetime
 import io
+import tempfile
+from collections.abc import Iterator
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -16,10 +18,12 @@ from django.utils.translation import gettext as _
 from accounts.scopes import curated_regions
 from curation.models import ImportBatch, ImportStatus
 from directory.models import Instrument, LegalForm, Network, Structure, Territory
-from directory.services.importer import COLUMNS, ImportRejected, import_offers
+from directory.services.importer import COLUMNS, ImportRejected, import_offers, spreadsheet_safe
 from support_chain.models import Need, Stage
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+# Offers read (and their relations prefetched) per query while exporting.
+EXPORT_CHUNK = 2000
 
 
 def read_upload(name: str, data: bytes) -> str:
@@ -195,70 +199,96 @@ def _join(values) -> str:
     return "|".join(sorted(values))
 
 
-def export_rows(offers) -> list[dict]:
-    """One row per offer, in the import format (so an export re-imports unchanged)."""
+def export_rows(offers) -> Iterator[dict]:
+    """One row per offer, in the import format (so an export re-imports unchanged), read by chunks: the memory
+    used does not grow with the number of offers."""
     offers = (
         offers.select_related("structure__commune", "structure__legal_form", "structure__network", "instrument")
         .prefetch_related("stages", "needs", "coverage", "eligible_legal_forms")
         .order_by("structure__name", "structure_id", "ref")
     )
-    rows = []
-    for offer in offers:
+    for offer in offers.iterator(chunk_size=EXPORT_CHUNK):
         structure: Structure = offer.structure
-        rows.append(
-            {
-                "structure_siret": structure.siret or "",
-                "structure_name": structure.name,
-                "structure_roles": _join(structure.roles),
-                "structure_legal_form": structure.legal_form.slug if structure.legal_form else "",
-                "structure_commune": structure.commune.code,
-                "structure_network": structure.network.slug if structure.network else "",
-                "structure_website": structure.website,
-                "structure_email": structure.email,
-                "structure_phone": structure.phone,
-                "structure_address": structure.address,
-                "structure_latitude": "" if structure.latitude is None else repr(structure.latitude),
-                "structure_longitude": "" if structure.longitude is None else repr(structure.longitude),
-                "offer_ref": offer.ref,
-                "offer_title": offer.title,
-                "offer_type": offer.offer_type,
-                "offer_description": offer.description,
-                "stages": _join(s.slug for s in offer.stages.all()),
-                "needs": _join(n.slug for n in offer.needs.all()),
-                "support_level": str(offer.support_level),
-                "coverage": _join(t.key for t in offer.coverage.all()),
-                "eligible_legal_forms": _join(f.slug for f in offer.eligible_legal_forms.all()),
-                "instrument": offer.instrument.slug if offer.instrument else "",
-                "amount_min": "" if offer.amount_min is None else str(offer.amount_min),
-                "amount_max": "" if offer.amount_max is None else str(offer.amount_max),
-                "opens_on": offer.opens_on.isoformat() if offer.opens_on else "",
-                "closes_on": offer.closes_on.isoformat() if offer.closes_on else "",
-                "fee": offer.fee,
-                "modes": _join(offer.modes),
-                "offer_url": offer.url,
-                "offer_email": offer.email,
-            }
-        )
-    return rows
+        yield {
+            "structure_siret": structure.siret or "",
+            "structure_name": structure.name,
+            "structure_roles": _join(structure.roles),
+            "structure_legal_form": structure.legal_form.slug if structure.legal_form else "",
+            "structure_commune": structure.commune.code,
+            "structure_network": structure.network.slug if structure.network else "",
+            "structure_website": structure.website,
+            "structure_email": structure.email,
+            "structure_phone": structure.phone,
+            "structure_address": structure.address,
+            "structure_latitude": "" if structure.latitude is None else repr(structure.latitude),
+            "structure_longitude": "" if structure.longitude is None else repr(structure.longitude),
+            "offer_ref": offer.ref,
+            "offer_title": offer.title,
+            "offer_type": offer.offer_type,
+            "offer_description": offer.description,
+            "stages": _join(s.slug for s in offer.stages.all()),
+            "needs": _join(n.slug for n in offer.needs.all()),
+            "support_level": str(offer.support_level),
+            "coverage": _join(t.key for t in offer.coverage.all()),
+            "eligible_legal_forms": _join(f.slug for f in offer.eligible_legal_forms.all()),
+            "instrument": offer.instrument.slug if offer.instrument else "",
+            "amount_min": "" if offer.amount_min is None else str(offer.amount_min),
+            "amount_max": "" if offer.amount_max is None else str(offer.amount_max),
+            "opens_on": offer.opens_on.isoformat() if offer.opens_on else "",
+            "closes_on": offer.closes_on.isoformat() if offer.closes_on else "",
+            "fee": offer.fee,
+            "modes": _join(offer.modes),
+            "offer_url": offer.url,
+            "offer_email": offer.email,
+        }
 
 
-def export_csv(offers) -> str:
+def export_csv_lines(offers) -> Iterator[str]:
+    """The CSV export, a few hundred rows at a time (a streamed response sends each piece as it comes).
+
+    Every cell goes through `spreadsheet_safe`: a name « =HYPERLINK(…) » is text in a spreadsheet, never a formula.
+    """
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(export_rows(offers))
-    return buffer.getvalue()
+    for index, row in enumerate(export_rows(offers), start=1):
+        writer.writerow({column: spreadsheet_safe(value) for column, value in row.items()})
+        if index % 500 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
-def export_xlsx(offers) -> bytes:
+def export_csv(offers) -> str:
+    return "".join(export_csv_lines(offers))
+
+
+def export_xlsx_file(offers):
+    """The XLSX export in a temporary file (openpyxl's write-only mode keeps no row in memory), rewound.
+
+    Every cell is a text cell (INSEE codes and SIRET keep their leading zeros, and a « =… » is never a formula),
+    and goes through `spreadsheet_safe` as in the CSV export."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("offres"))
-    sheet.append(COLUMNS)
+
+    def text(value: str) -> WriteOnlyCell:
+        cell = WriteOnlyCell(sheet, value=spreadsheet_safe(value))
+        cell.data_type = "s"  # openpyxl would otherwise take a leading « = » for a formula
+        return cell
+
+    sheet.append([text(column) for column in COLUMNS])
     for row in export_rows(offers):
-        # Text cells only: INSEE codes and SIRET keep their leading zeros.
-        sheet.append([row[column] for column in COLUMNS])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        sheet.append([text(row[column]) for column in COLUMNS])
+    file = tempfile.TemporaryFile()
+    workbook.save(file)
+    file.seek(0)
+    return file
+
+
+def export_xlsx(offers) -> bytes:
+    with export_xlsx_file(offers) as file:
+        return file.read()

@@ -3,7 +3,9 @@
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.views.decorators.http import condition
 
+from directory.cache import public_etag
 from directory.models import Offer, Permanence, Structure, Territory
 
 SIMILAR_OFFERS = 6
@@ -41,12 +43,12 @@ def similar_offers(offer: Offer, limit: int = SIMILAR_OFFERS):
         .covering(offer.structure.commune)
         .exclude(structure_id=offer.structure_id)
         .filter(shared)
-        .with_narrowness()
-        .order_by("narrowness", "-last_verified_at", "title")
+        .by_narrowness()
     )
     return _offer_list(candidates)[:limit]
 
 
+@condition(etag_func=public_etag)
 def structure_detail(request, pk):
     structure = get_object_or_404(
         Structure.objects.published().select_related("commune__departement", "legal_form", "network", "region"), pk=pk
@@ -62,6 +64,7 @@ def structure_detail(request, pk):
     return render(request, "directory/structure_detail.html", context)
 
 
+@condition(etag_func=public_etag)
 def offer_detail(request, pk):
     offer = get_object_or_404(
         Offer.objects.published()

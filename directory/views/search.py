@@ -4,8 +4,9 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import condition, require_GET
 
+from directory.cache import public_etag
 from directory.filters import OfferFilter
 from directory.models import Offer, Territory
 
@@ -27,15 +28,20 @@ def with_card_relations(offers):
 
 
 @require_GET
+@condition(etag_func=public_etag)
 def search(request):
     filterset = OfferFilter(request.GET)
     valid = filterset.is_valid()
     offers = with_card_relations(filterset.qs) if valid else Offer.objects.none()
-    page = Paginator(offers, PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = filterset.facet_counts()
+    paginator = Paginator(offers, PAGE_SIZE)
+    # The facet counts (cached) already give the number of results: no COUNT over the whole result set.
+    paginator.count = filterset.total(counts) if valid else 0
+    page = paginator.get_page(request.GET.get("page"))
     context = {
         "filterset": filterset,
         "form": filterset.form,
-        "facets": filterset.facets(),
+        "facets": filterset.facets(counts),
         "page": page,
         "territory": filterset.form.cleaned_data.get("territory") if valid else None,
         "current_sort": filterset.current_sort if valid else None,

@@ -30,7 +30,7 @@ def test_the_api_returns_what_the_command_prints(client, directory_around_faux):
 
 def test_the_api_reads_the_ranking_page_by_page(client, directory_around_faux):
     params = {"commune": "23077", "stage": "emergence"}
-    whole = client.get(API, params).json()["results"]
+    whole = client.get(API, {**params, "limit": 500}).json()["results"]
     assert len(whole) == 8
     first = client.get(API, {**params, "limit": 5}).json()
     assert first["count"] == 8 and len(first["results"]) == 5
@@ -40,6 +40,19 @@ def test_the_api_reads_the_ranking_page_by_page(client, directory_around_faux):
     assert first["results"] + second["results"] == whole
     assert second["next"] is None
     assert client.get(API, {**params, "limit": 1000}).json()["results"] == whole  # capped at 500
+
+
+def test_without_a_limit_the_api_answers_its_first_page(client, directory_around_faux, monkeypatch):
+    """A profile may match thousands of offers: the default answer is one page, with where the rest is."""
+    from funding.api import MatchPagination
+
+    params = {"commune": "23077", "stage": "emergence"}
+    whole = client.get(API, {**params, "limit": 500}).json()["results"]
+    monkeypatch.setattr(MatchPagination, "default_limit", 3)
+    body = client.get(API, params).json()
+    assert body["count"] == len(whole) == 8
+    assert body["results"] == whole[:3]
+    assert "limit=3" in body["next"] and "offset=3" in body["next"]
 
 
 def test_the_api_accepts_several_needs(client, directory_around_faux):
