@@ -128,6 +128,8 @@ MEDIA_URL = "/media/"
 
 # E-mail: printed on the console unless configured.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+if os.environ.get("EMAIL_FILE_PATH"):  # with the filebased backend (the production tests read the mail there)
+    EMAIL_FILE_PATH = os.environ["EMAIL_FILE_PATH"]
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Guichet ESS <ne-pas-repondre@guichet-ess.localhost>")
 if os.environ.get("EMAIL_URL"):
     _email = dj_database_url.parse(os.environ["EMAIL_URL"])  # smtp://user:password@host:port
