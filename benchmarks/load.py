@@ -101,21 +101,21 @@ def pages_of_the_directory() -> dict[str, str]:
         "chain-dep": chain(dep.key),
         "parcours": f"{reverse('funding:results')}?{profile}",
         "match-api": f"{reverse('funding:api_match')}?{profile}&limit=20",
-        "geojson": f"{reverse('directory:map_geojson')}?bbox={_bbox_of(dep)}",
+        # A box the size of a département around the commune's (the generated points are spread over France).
+        "geojson": f"{reverse('directory:map_geojson')}?bbox={_bbox_around(commune)}",
     }
 
 
-def _bbox_of(departement) -> str:
-    from django.db.models import Max, Min
+def _bbox_around(commune) -> str:
+    from django.db.models import Avg
 
     from directory.models import Structure
 
-    box = Structure.objects.filter(commune__departement=departement, latitude__isnull=False).aggregate(
-        west=Min("longitude"), south=Min("latitude"), east=Max("longitude"), north=Max("latitude")
+    centre = Structure.objects.filter(commune=commune, latitude__isnull=False).aggregate(
+        lat=Avg("latitude"), lon=Avg("longitude")
     )
-    if box["west"] is None:
-        return "-0.5,45.5,1.0,47.0"
-    return f"{box['west']:.4f},{box['south']:.4f},{box['east']:.4f},{box['north']:.4f}"
+    lat, lon = (centre["lat"] or 46.5), (centre["lon"] or 2.0)
+    return f"{lon - 0.6:.4f},{lat - 0.45:.4f},{lon + 0.6:.4f},{lat + 0.45:.4f}"
 
 
 # --- the server ---------------------------------------------------------------------------------------------------
@@ -136,6 +136,8 @@ def server_environment(var_dir: str, conn_max_age: int) -> dict[str, str]:
         VAR_DIR=var_dir,
         CONN_MAX_AGE=str(conn_max_age),
         LOG_LEVEL="WARNING",
+        # One machine plays every client: the match API's per-client limit would answer 429 to the run itself.
+        MATCH_API_RATE="1000000/min",
     )
     return env
 
@@ -148,6 +150,7 @@ def start_server(port: int, workers: int, env: dict[str, str]) -> subprocess.Pop
             python, "-m", "gunicorn", "portal.wsgi:application",
             "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--timeout", "120",
             "--access-logfile", "-" if os.environ.get("LOAD_ACCESS_LOG") else "/dev/null",
+            "--error-logfile", os.path.join(env["VAR_DIR"], "gunicorn.log"), "--log-level", "warning",
         ],
         cwd=BASE_DIR, env=env, start_new_session=True,
     )  # fmt: skip
@@ -280,6 +283,9 @@ def measure(argv: list[str] | None = None) -> tuple[dict[str, Result], dict[str,
         finally:
             if server is not None:
                 stop_server(server)
+                log = Path(var_dir, "gunicorn.log")
+                if log.exists() and log.stat().st_size:
+                    print("gunicorn's log (last lines):\n" + "\n".join(log.read_text().splitlines()[-30:]))
     print()
     print(table(results, pages, args.clients, args.duration, args.rounds), flush=True)
     return results, pages

@@ -44,7 +44,8 @@ def directory_version() -> int | None:
         return None
 
 
-def _bump() -> None:
+def bump_directory_version() -> None:
+    """A new version now (`directory_changed` is what writers call)."""
     try:
         cache.incr(VERSION_KEY)
     except ValueError:  # not there: a fresh number from the clock is above every number served
@@ -55,8 +56,8 @@ def _bump() -> None:
 
 def directory_changed(using: str | None = None) -> None:
     """Record a write to the directory: now, and again once the transaction commits."""
-    _bump()
-    transaction.on_commit(_bump, using=using)
+    bump_directory_version()
+    transaction.on_commit(bump_directory_version, using=using)
 
 
 def cached(name: str, key: object, compute):

@@ -312,7 +312,7 @@ class OfferFilter(django_filters.FilterSet):
                 for index, (_value, condition) in enumerate(conditions[facet])
             }
             if aggregates:
-                totals = Offer.objects.filter(pk__in=ids).aggregate(**aggregates)
+                totals = base.aggregate(**aggregates)  # one pass over the filtered offers (their filters are EXISTS)
                 for facet in scalar:
                     for index, (value, _condition) in enumerate(conditions[facet]):
                         counts[facet][value] = totals[f"{facet}__{index}"]
@@ -401,7 +401,8 @@ class OfferFilter(django_filters.FilterSet):
             queryset = queryset.with_distance(*self.point)
             order = [F("distance_km").asc(nulls_last=True), narrowness]
         else:
-            return queryset.by_narrowness()
+            # A territory keeps a few thousand offers spread over every level (its own, its EPCI's … France's).
+            return queryset.by_narrowness(few=has_value(self.form.cleaned_data.get("territory")))
         return queryset.order_by(*order, F("last_verified_at").desc(nulls_last=True), "title", "pk")
 
 

@@ -18,7 +18,9 @@ from funding.sectors import SECTOR_CHOICES
 
 
 class MatchThrottle(AnonRateThrottle):
-    rate = "120/min"
+    """Per client; the rate is REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["match"] (MATCH_API_RATE, 120/min)."""
+
+    scope = "match"
 
 
 class MatchPagination(LimitOffsetPagination):

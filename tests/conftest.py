@@ -98,6 +98,6 @@ def white_zone_offers():
 def fresh_directory_version():
     """Each test reads the pages' caches under a new directory version: what an earlier test cached (its rows
     since rolled back, which no write bumps) is never read again."""
-    from directory.cache import directory_changed
+    from directory.cache import bump_directory_version
 
-    directory_changed()
+    bump_directory_version()

@@ -8,7 +8,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, Exists, F, FloatField, OuterRef, Q, Value, When
-from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt
+from django.db.models.functions import ASin, Coalesce, Cos, Least, Power, Radians, Sin, Sqrt
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import keep_lazy_text
@@ -210,6 +210,9 @@ def _follow(obj, path: str):
     return obj
 
 
+# Where an offer without coverage sorts by narrowness: after France (5), as NULLS LAST puts it.
+NO_COVERAGE = 6
+
 # The directory's default order (`OfferQuerySet.by_narrowness`, the index `directory_offer_public_order`).
 NARROWEST_FIRST = (
     F("narrowness").asc(nulls_last=True),
@@ -260,13 +263,17 @@ class OfferQuerySet(PublishableQuerySet):
         """Offers matching the words of a French free text, annotated with `rank` (see directory/search.py)."""
         return search_offers(self, text)
 
-    def by_narrowness(self):
-        """Narrowest coverage first (commune … France), then the freshest: the directory's default order.
+    def by_narrowness(self, *, few: bool = False):
+        """Narrowest coverage first (commune … France, none last), then the freshest: the directory's default order.
 
         `narrowness` is a column kept by the triggers (directory/triggers.py) and the order matches the index
-        `directory_offer_public_order` that they install on PostgreSQL (SQLite cannot index NULLS LAST), so a page
-        of it is an index read with a LIMIT, whatever the size of the directory.
+        `directory_offer_public_order` they install on PostgreSQL (SQLite cannot index NULLS LAST), so a page of it
+        is an index read with a LIMIT, whatever the size of the directory. `few`: the filters keep few offers spread
+        over every level (those covering one territory): reading them all and sorting them is then cheaper than
+        walking the index until a page of them turns up, and an expression of the column steers the planner to it.
         """
+        if few:
+            return self.order_by(Coalesce("narrowness", Value(NO_COVERAGE)), *NARROWEST_FIRST[1:])
         return self.order_by(*NARROWEST_FIRST)
 
     def eligible_for(self, legal_form):

@@ -43,7 +43,7 @@ def similar_offers(offer: Offer, limit: int = SIMILAR_OFFERS):
         .covering(offer.structure.commune)
         .exclude(structure_id=offer.structure_id)
         .filter(shared)
-        .by_narrowness()
+        .by_narrowness(few=True)
     )
     return _offer_list(candidates)[:limit]
 
