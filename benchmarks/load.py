@@ -17,6 +17,7 @@ run (the ratio), not runs on different machines.
 
 import argparse
 import asyncio
+import logging
 import os
 import signal
 import socket
@@ -84,7 +85,7 @@ def pages_of_the_directory() -> dict[str, str]:
     search = reverse("directory:search")
     chain = lambda key: reverse("support_chain:chain_detail", args=[key])  # noqa: E731
     profile = (
-        f"commune={code}&stage=creation&need=financement&need=accompagnement&legal_form=association"
+        f"commune={code}&stage=creation&need=financement&need=statut-juridique&legal_form=association"
         "&collective=collectif&amount=10000&age=1&esus=non"
     )
     return {
@@ -143,16 +144,19 @@ def server_environment(var_dir: str, conn_max_age: int) -> dict[str, str]:
 
 
 def start_server(port: int, workers: int, env: dict[str, str]) -> subprocess.Popen:
+    """gunicorn in its own session (stopped with its workers by `stop_server`), its output in VAR_DIR/gunicorn.log."""
     python = sys.executable
+    log = open(os.path.join(env["VAR_DIR"], "gunicorn.log"), "ab")  # noqa: SIM115 — the server's, for its life
     subprocess.run([python, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=BASE_DIR, env=env, check=True)
     server = subprocess.Popen(
         [
             python, "-m", "gunicorn", "portal.wsgi:application",
             "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--timeout", "120",
             "--access-logfile", "-" if os.environ.get("LOAD_ACCESS_LOG") else "/dev/null",
-            "--error-logfile", os.path.join(env["VAR_DIR"], "gunicorn.log"), "--log-level", "warning",
+            "--log-level", "warning",
         ],
         cwd=BASE_DIR, env=env, start_new_session=True,
+        stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -210,6 +214,7 @@ async def hammer(base_url: str, path: str, clients: int, duration: float) -> Res
 
 
 def run_load(base_url: str, pages: dict[str, str], clients: int, duration: float, rounds: int) -> dict[str, Result]:
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request would load the clients' process
     results = {name: Result() for name in pages}
     for round_number in range(1, rounds + 1):
         for name, path in pages.items():
@@ -293,6 +298,7 @@ def measure(argv: list[str] | None = None) -> tuple[dict[str, Result], dict[str,
 
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.base")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")  # not a line per request of the clients (httpx logs at INFO)
     sys.path.insert(0, str(BASE_DIR))
     args = parse(argv)
     if args.list:

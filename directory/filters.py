@@ -346,7 +346,8 @@ class OfferFilter(django_filters.FilterSet):
         if name not in cache:
             field = self.form.fields[name]
             if hasattr(field, "queryset"):
-                cache[name] = [(term.slug, term.name) for term in field.queryset]
+                # A vocabulary table: kept with the directory version (a renamed term bumps it).
+                cache[name] = cached("choices", name, lambda: [(term.slug, term.name) for term in field.queryset])
             else:
                 cache[name] = [(str(value), str(label)) for value, label in field.choices]
         return cache[name]

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.functional import keep_lazy_text
 from django.utils.translation import gettext_lazy as _
 
+from directory.cache import directory_changed
 from directory.search import search_offers
 from directory.validators import validate_siret
 from support_chain.models import Need, Stage, SupportLevel
@@ -59,6 +60,25 @@ class BooleanColumns:
 
 
 class PublishableQuerySet(models.QuerySet):
+    # Writes that send no signal per row still bump the directory version (directory/cache.py).
+    def update(self, **kwargs):
+        rows = super().update(**kwargs)
+        if rows:
+            directory_changed(using=self.db)
+        return rows
+
+    def bulk_create(self, objs, *args, **kwargs):
+        created = super().bulk_create(objs, *args, **kwargs)
+        if created:
+            directory_changed(using=self.db)
+        return created
+
+    def bulk_update(self, objs, *args, **kwargs):
+        rows = super().bulk_update(objs, *args, **kwargs)
+        if rows:
+            directory_changed(using=self.db)
+        return rows
+
     def published(self):
         return self.filter(status=PublicationStatus.PUBLISHED)
 

@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import condition
 
-from directory.cache import public_etag
+from directory.cache import cached, public_etag
 from directory.models import Offer, Permanence, Structure, Territory
 
 SIMILAR_OFFERS = 6
@@ -32,20 +32,26 @@ def _permanences(**where):
 
 def similar_offers(offer: Offer, limit: int = SIMILAR_OFFERS):
     """Published offers of other structures sharing a stage or a need with the offer and covering its structure's
-    commune: narrowest territory first, then the freshest."""
-    stage_ids = [stage.pk for stage in offer.stages.all()]
-    need_ids = [need.pk for need in offer.needs.all()]
-    shared = Exists(Offer.stages.through.objects.filter(offer_id=OuterRef("pk"), stage_id__in=stage_ids)) | Exists(
-        Offer.needs.through.objects.filter(offer_id=OuterRef("pk"), need_id__in=need_ids)
-    )
-    candidates = (
-        Offer.objects.published()
-        .covering(offer.structure.commune)
-        .exclude(structure_id=offer.structure_id)
-        .filter(shared)
-        .by_narrowness(few=True)
-    )
-    return _offer_list(candidates)[:limit]
+    commune: narrowest territory first, then the freshest. Their ids are kept with the directory version."""
+
+    def ids():
+        stage_ids = [stage.pk for stage in offer.stages.all()]
+        need_ids = [need.pk for need in offer.needs.all()]
+        shared = Exists(Offer.stages.through.objects.filter(offer_id=OuterRef("pk"), stage_id__in=stage_ids)) | Exists(
+            Offer.needs.through.objects.filter(offer_id=OuterRef("pk"), need_id__in=need_ids)
+        )
+        candidates = (
+            Offer.objects.published()
+            .covering(offer.structure.commune)
+            .exclude(structure_id=offer.structure_id)
+            .filter(shared)
+            .by_narrowness(few=True)
+        )
+        return list(candidates.values_list("pk", flat=True)[:limit])
+
+    chosen = cached("similar", (offer.pk, limit), ids)
+    found = {similar.pk: similar for similar in _offer_list(Offer.objects.filter(pk__in=chosen))}
+    return [found[pk] for pk in chosen if pk in found]
 
 
 @condition(etag_func=public_etag)
