@@ -1,7 +1,8 @@
 """The directory version: one number that every write to the directory bumps, and what public pages cache under it.
 
-Public pages keep what does not depend on the request (the facet counts of a filter set, the home page's counts)
-in the default cache under the current version, and anonymous pages send it in their ETag; a write to a structure,
+Public pages keep what does not depend on the request (the facet counts of a filter set, the home page's counts,
+the rendered page of an anonymous visitor) in the default cache under the current version, and anonymous pages
+send it in their ETag; a write to a structure,
 an offer, their relations, a territory or a vocabulary bumps the number, so nothing cached before a write is read
 after it. The number lives in the default cache: Redis in production (shared by every web and Celery process),
 local memory in development.
@@ -16,9 +17,11 @@ If the cache is unreachable, pages compute everything and cache nothing.
 import hashlib
 import logging
 import time
+from functools import wraps
 
 from django.core.cache import cache
 from django.db import transaction
+from django.http import HttpResponse
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -98,3 +101,41 @@ def public_etag(request, *args, **kwargs) -> str | None:
     if version is None:
         return None
     return f'"{version}-{timezone.localdate().isoformat()}"'
+
+
+# Rendered pages are kept for at most this long (the version changes first whenever the directory does; the timeout
+# only bounds the memory of query strings nobody asks for again).
+PAGE_TIMEOUT = 10 * 60
+
+
+def cache_public_page(view):
+    """Keep the rendered page of an anonymous GET under the directory version, the day and the full path.
+
+    For the public directory pages, which depend on nothing else: a signed-in user, a pending message, a cache
+    outage or a page that embedded a per-request value (a CSRF token, a CSP nonce) is rendered and never kept.
+    """
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        etag = public_etag(request) if request.method in ("GET", "HEAD") else None
+        if etag is None:
+            return view(request, *args, **kwargs)
+        digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+        key = f"directory:page:{etag.strip(chr(34))}:{digest}"
+        try:
+            kept = cache.get(key)
+        except Exception:  # noqa: BLE001
+            kept = None
+        if kept is not None:
+            content, content_type = kept
+            return HttpResponse(content, content_type=content_type)
+        response = view(request, *args, **kwargs)
+        personal = "CSRF_COOKIE_NEEDS_UPDATE" in request.META or getattr(request, "_csp_nonce", None)
+        if response.status_code == 200 and not response.streaming and not personal:
+            try:
+                cache.set(key, (response.content, response["Content-Type"]), PAGE_TIMEOUT)
+            except Exception:  # noqa: BLE001
+                logger.warning("page not cached", exc_info=True)
+        return response
+
+    return wrapper

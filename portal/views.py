@@ -1,7 +1,7 @@
 from django.shortcuts import render
 from django.views.decorators.http import condition
 
-from directory.cache import cached, public_etag
+from directory.cache import cache_public_page, cached, public_etag
 from directory.models import Offer, Structure, Territory, TerritoryKind
 from support_chain.forms import ChainSearchForm
 
@@ -15,6 +15,7 @@ def directory_size() -> dict[str, int]:
 
 
 @condition(etag_func=public_etag)
+@cache_public_page
 def home(request):
     """The front door: « Vers qui me tourner ? » (a commune and a stage), the other entries, the directory's size."""
     context = {

@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import condition
 
-from directory.cache import cached, public_etag
+from directory.cache import cache_public_page, cached, public_etag
 from directory.models import Offer, Permanence, Structure, Territory
 
 SIMILAR_OFFERS = 6
@@ -55,6 +55,7 @@ def similar_offers(offer: Offer, limit: int = SIMILAR_OFFERS):
 
 
 @condition(etag_func=public_etag)
+@cache_public_page
 def structure_detail(request, pk):
     structure = get_object_or_404(
         Structure.objects.published().select_related("commune__departement", "legal_form", "network", "region"), pk=pk
@@ -71,6 +72,7 @@ def structure_detail(request, pk):
 
 
 @condition(etag_func=public_etag)
+@cache_public_page
 def offer_detail(request, pk):
     offer = get_object_or_404(
         Offer.objects.published()

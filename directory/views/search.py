@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import condition, require_GET
 
-from directory.cache import cached, public_etag
+from directory.cache import cache_public_page, cached, public_etag
 from directory.filters import OfferFilter
 from directory.models import Offer, Territory
 
@@ -56,6 +56,7 @@ class ResultPaginator(Paginator):
 
 @require_GET
 @condition(etag_func=public_etag)
+@cache_public_page
 def search(request):
     filterset = OfferFilter(request.GET)
     valid = filterset.is_valid()
