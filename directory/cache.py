@@ -58,8 +58,11 @@ def bump_directory_version() -> None:
 
 
 def directory_changed(using: str | None = None) -> None:
-    """Record a write to the directory: now, and again once the transaction commits."""
+    """Record a write to the directory: now, and again once the transaction commits (once per transaction)."""
     bump_directory_version()
+    connection = transaction.get_connection(using)
+    if connection.in_atomic_block and any(func is bump_directory_version for _s, func, _r in connection.run_on_commit):
+        return  # already bumped after this transaction's commit (a rolled-back savepoint drops it, then re-added)
     transaction.on_commit(bump_directory_version, using=using)
 
 

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from directory.cache import cached
 from funding import selectors
 from funding.forms import ProfileForm
 from funding.payloads import results_payload
@@ -86,17 +87,20 @@ class MatchView(APIView):
             errors = {name: [str(message) for message in messages] for name, messages in form.errors.items()}
             return Response({"errors": errors}, status=400)
         today = timezone.localdate()
-        profile = selectors.build_profile(**form.profile_values())
-        paginator = MatchPagination()
-        ranked = selectors.RankedMatches(profile, today=today)
-        matches = paginator.paginate_queryset(ranked, request, view=self)
-        payload = results_payload(profile, matches, today=today)
-        return Response(
-            {
+
+        def answer():
+            profile = selectors.build_profile(**form.profile_values())
+            paginator = MatchPagination()
+            ranked = selectors.RankedMatches(profile, today=today)
+            matches = paginator.paginate_queryset(ranked, request, view=self)
+            payload = results_payload(profile, matches, today=today)
+            return {
                 "profile": payload["profile"],
                 "count": ranked.count(),
                 "next": paginator.get_next_link(),
                 "previous": paginator.get_previous_link(),
                 "results": payload["results"],
             }
-        )
+
+        # The same question gets the same answer until the directory changes (or the day: calls open and close).
+        return Response(cached("match-api", (request.build_absolute_uri(), today.isoformat()), answer))

@@ -5,6 +5,8 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from tests.factories import OfferFactory
+
 pytestmark = pytest.mark.django_db
 
 API = reverse("funding:api_match")
@@ -53,6 +55,19 @@ def test_without_a_limit_the_api_answers_its_first_page(client, directory_around
     assert body["count"] == len(whole) == 8
     assert body["results"] == whole[:3]
     assert "limit=3" in body["next"] and "offset=3" in body["next"]
+
+
+def test_the_same_question_is_answered_from_the_cache_until_the_directory_changes(
+    client, directory_around_faux, django_assert_max_num_queries
+):
+    params = {"commune": "23077", "stage": "emergence", "limit": 500}
+    first = client.get(API, params).json()
+    with django_assert_max_num_queries(2):  # the form's validation (commune, stage); no matching, no offer read
+        assert client.get(API, params).json() == first
+    OfferFactory(title="Toute nouvelle", stages=["emergence"], coverage=["FR"])
+    second = client.get(API, params).json()
+    assert second["count"] == first["count"] + 1
+    assert "Toute nouvelle" in [row["offer_title"] for row in second["results"]]
 
 
 def test_the_api_accepts_several_needs(client, directory_around_faux):
