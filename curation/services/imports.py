@@ -1,11 +1,10 @@
 """Imports with review (preview, then confirm, all or nothing) and exports of a curator's scope.
 
-The importer itself is directory/services/importer.py (the `import_offers` command's); this module reads
-XLSX files into the same CSV format, keeps a record of each import and labels the preview's diffs.
+The importer itself is directory/services/importer.py (the `import_offers` command's); uploads.py reads the
+uploaded file into its CSV format; this module keeps a record of each import and labels the preview's diffs.
 """
 
 import csv
-import datetime
 import io
 
 from django.core.exceptions import ValidationError
@@ -18,57 +17,6 @@ from curation.models import ImportBatch, ImportStatus
 from directory.models import Instrument, LegalForm, Network, Structure, Territory
 from directory.services.importer import COLUMNS, ImportRejected, import_offers
 from support_chain.models import Need, Stage
-
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-
-
-def read_upload(name: str, data: bytes) -> str:
-    """The uploaded CSV or XLSX file as CSV text; ValidationError (in French) when it cannot be read."""
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise ValidationError(_("Fichier trop volumineux (5 Mo au plus)."))
-    lower = name.lower()
-    if lower.endswith(".xlsx"):
-        return _xlsx_to_csv(data)
-    if lower.endswith(".csv"):
-        for encoding in ("utf-8-sig", "cp1252"):
-            try:
-                return data.decode(encoding)
-            except UnicodeDecodeError:
-                continue
-        raise ValidationError(_("Encodage du fichier illisible : enregistrez-le en CSV UTF-8."))
-    raise ValidationError(_("Format non pris en charge : déposez un fichier .csv ou .xlsx."))
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _xlsx_to_csv(data: bytes) -> str:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds of errors on a broken file
-        raise ValidationError(_("Ce fichier XLSX est illisible.")) from error
-    sheet = workbook.worksheets[0]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    for row in sheet.iter_rows(values_only=True):
-        cells = [_cell(value) for value in row]
-        while cells and cells[-1] == "":
-            cells.pop()
-        if cells:
-            writer.writerow(cells)
-    workbook.close()
-    return buffer.getvalue()
 
 
 def _scope_check(user):

@@ -1,12 +1,14 @@
 """Curators' imports with review (upload, preview, confirm) and exports of their scope."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -14,13 +16,17 @@ from django.views.decorators.http import require_POST
 from accounts.scopes import curated_offers
 from curation.selectors import visible_imports
 from curation.services import imports as services
+from curation.services.uploads import read_upload
 from curation.views.staff import curator_required
 
 
 class UploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("Fichier CSV ou XLSX"),
-        help_text=gettext_lazy("Mêmes colonnes que l'import en ligne de commande ; 5 Mo au plus."),
+        help_text=format_lazy(
+            gettext_lazy("Mêmes colonnes que l'import en ligne de commande ; {size} Mo au plus."),
+            size=settings.IMPORT_MAX_UPLOAD_BYTES // (1024 * 1024),
+        ),
         widget=forms.ClearableFileInput({"accept": ".csv,.xlsx"}),
     )
 
@@ -31,7 +37,7 @@ def imports(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            content = services.read_upload(upload.name, upload.read())
+            content = read_upload(upload.name, upload.read())
         except ValidationError as error:
             form.add_error("file", error)
         else:

@@ -368,6 +368,12 @@ class _RowParser:
             return None
 
 
+def _csv_error(error: csv.Error) -> str:
+    if "field larger than field limit" in str(error):
+        return _("un champ dépasse %(max)s caractères") % {"max": csv.field_size_limit()}
+    return _("CSV mal formé (%(detail)s)") % {"detail": error}
+
+
 def parse_rows(text: str) -> tuple[list[ParsedRow], list[RowError]]:
     """Read and validate the whole file without writing anything."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
@@ -385,9 +391,12 @@ def parse_rows(text: str) -> tuple[list[ParsedRow], list[RowError]]:
         return [], [RowError(1, messages)]
     reader.fieldnames = header
     raw_rows, line = [], 2
-    for row in reader:
-        raw_rows.append((line, row))
-        line = reader.line_num + 1
+    try:
+        for row in reader:
+            raw_rows.append((line, row))
+            line = reader.line_num + 1
+    except csv.Error as error:
+        return [], [RowError(reader.line_num + 1, [_csv_error(error)])]
     if not raw_rows:
         return [], [RowError(1, [_("le fichier ne contient aucune ligne de données")])]
     parser = _RowParser(_Vocabularies([row for _line, row in raw_rows]))
