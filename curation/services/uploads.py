@@ -27,20 +27,27 @@ def _megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):.0f}"
 
 
-def read_upload(name: str, data: bytes) -> str:
-    """The uploaded CSV or XLSX file as CSV text; ValidationError (in French) when it cannot or must not be read."""
+def check_upload(name: str, data: bytes) -> None:
+    """The checks that need no parsing (size, format, an XLSX's unpacked size): quick enough for the request."""
     if len(data) > settings.IMPORT_MAX_UPLOAD_BYTES:
         raise ValidationError(
             _("Fichier trop volumineux (%(max)s Mo au plus).") % {"max": _megabytes(settings.IMPORT_MAX_UPLOAD_BYTES)}
         )
     lower = name.lower()
     if lower.endswith(".xlsx"):
+        _check_zip(data)
+    elif not lower.endswith(".csv"):
+        raise ValidationError(_("Format non pris en charge : déposez un fichier .csv ou .xlsx."))
+
+
+def read_upload(name: str, data: bytes) -> str:
+    """The uploaded CSV or XLSX file as CSV text; ValidationError (in French) when it cannot or must not be read."""
+    check_upload(name, data)
+    if name.lower().endswith(".xlsx"):
         text = _xlsx_to_csv(data)
-    elif lower.endswith(".csv"):
+    else:
         text = _decode_csv(data)
         _check_csv_rows(text)
-    else:
-        raise ValidationError(_("Format non pris en charge : déposez un fichier .csv ou .xlsx."))
     _check_nul(text)
     return text
 
@@ -148,7 +155,6 @@ def _xml_error_message(error: Exception) -> str:
 def _xlsx_to_csv(data: bytes) -> str:
     from openpyxl import load_workbook
 
-    _check_zip(data)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     try:

@@ -14,10 +14,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.scopes import curated_offers
+from curation.models import ImportStatus
 from curation.selectors import visible_imports
 from curation.services import imports as services
-from curation.services.uploads import read_upload
+from curation.services.uploads import check_upload
 from curation.views.staff import curator_required
+
+SHOWN_CHANGES = 300
 
 
 class UploadForm(forms.Form):
@@ -36,21 +39,32 @@ def imports(request):
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        data = upload.read()
         try:
-            content = read_upload(upload.name, upload.read())
+            check_upload(upload.name, data)
         except ValidationError as error:
             form.add_error("file", error)
         else:
-            batch = services.import_preview(user=request.user, file_name=upload.name, content=content)
+            # Read and previewed by a task: the page that follows shows its progress.
+            batch = services.import_submit(user=request.user, file_name=upload.name, data=data)
             return redirect("curation:import_detail", pk=batch.pk)
-    page = Paginator(visible_imports(request.user), 20).get_page(request.GET.get("page"))
+    page = Paginator(visible_imports(request.user).defer("source", "content", "changes"), 20).get_page(
+        request.GET.get("page")
+    )
     return render(request, "curation/imports.html", {"form": form, "page": page})
 
 
 @curator_required
 def import_detail(request, pk):
-    batch = get_object_or_404(visible_imports(request.user), pk=pk)
-    return render(request, "curation/import_detail.html", {"batch": batch})
+    batch = get_object_or_404(visible_imports(request.user).defer("source", "content"), pk=pk)
+    context = {
+        "batch": batch,
+        # A large import lists its first changes; the counts above them give the whole.
+        "changes": batch.changes[:SHOWN_CHANGES],
+        "hidden_changes": max(0, len(batch.changes) - SHOWN_CHANGES),
+        "refresh_seconds": 2 if batch.in_progress else None,
+    }
+    return render(request, "curation/import_detail.html", context)
 
 
 @require_POST
@@ -60,10 +74,13 @@ def import_decide(request, pk):
     try:
         if request.POST.get("action") == "confirm":
             batch = services.import_confirm(batch=batch, user=request.user)
-            if batch.status == "applied":
+            batch.refresh_from_db(fields=["status"])
+            if batch.status == ImportStatus.APPLIED:
                 messages.success(request, _("Import enregistré."))
-            else:
+            elif batch.status == ImportStatus.REJECTED:
                 messages.error(request, _("L'import est refusé : rien n'a été enregistré."))
+            else:
+                messages.info(request, _("Import confirmé : il est en cours d'enregistrement."))
         else:
             services.import_cancel(batch=batch)
             messages.info(request, _("Import abandonné : rien n'a été enregistré."))

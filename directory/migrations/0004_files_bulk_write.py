@@ -4,18 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('directory', '0003_search_triggers'),
+        ("directory", "0003_search_triggers"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BulkWrite',
+            name="BulkWrite",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(db_index=True, max_length=36)),
-                ('offer_id', models.BigIntegerField(null=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("token", models.CharField(db_index=True, max_length=36)),
+                ("offer_id", models.BigIntegerField(null=True)),
             ],
         ),
     ]

@@ -19,6 +19,14 @@ from tests.factories import make_curator
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _queued_imports_run_at_once(monkeypatch):
+    """Import tasks are queued after commit, which a test's transaction never reaches: queue them at once."""
+    from django.db import transaction
+
+    monkeypatch.setattr(transaction, "on_commit", lambda func, using=None, robust=False: func())
+
+
 @pytest.fixture
 def curator(client):
     user = make_curator("REG-75")
