@@ -115,12 +115,12 @@ def _progress(batch_id: int):
     return record
 
 
-def _queue(batch: ImportBatch, task_name: str, *args) -> None:
-    """Hand the batch to a worker after commit; a broker that cannot be reached refuses the import clearly."""
+def _queue(batch: ImportBatch, task) -> None:
+    """Hand the batch's task to a worker after commit; a broker out of reach refuses the import clearly."""
 
     def send():
         try:
-            signature(task_name, args=(batch.pk, *args)).delay()
+            task.delay()
         except Exception as error:  # noqa: BLE001 - any broker failure: say so on the import's page
             logger.warning("import %s not queued: broker unavailable (%s)", batch.pk, type(error).__name__)
             _rejected(
@@ -147,7 +147,7 @@ def import_submit(*, user, file_name: str, data: bytes) -> ImportBatch:
         batch = ImportBatch.objects.create(
             uploaded_by=user, file_name=file_name[:255], source=data, status=ImportStatus.CHECKING
         )
-        _queue(batch, CHECK_IMPORT)
+        _queue(batch, signature(CHECK_IMPORT, args=(batch.pk,)))
     return batch
 
 
@@ -202,7 +202,7 @@ def import_confirm(*, batch: ImportBatch, user) -> ImportBatch:
         batch.status = ImportStatus.APPLYING
         batch.progress_done = batch.progress_total = 0
         batch.save(update_fields=["status", "progress_done", "progress_total"])
-        _queue(batch, APPLY_IMPORT, user.pk if user else None)
+        _queue(batch, signature(APPLY_IMPORT, args=(batch.pk, user.pk if user else None)))
     return batch
 
 
