@@ -46,3 +46,17 @@ def test_a_nul_byte_in_the_admin_autocomplete_of_a_superuser_is_a_400(client):
 def test_an_ordinary_query_still_answers(client):
     response = client.get("/directory/?q=cigales")
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_nul_byte_in_a_posted_commune_is_a_form_error(client):
+    from tests.factories import make_reachable_offer
+
+    client.force_login(make_agent("COM-79191"))
+    offer = make_reachable_offer()
+    response = client.post(
+        "/orientations/nouvelle/",
+        {"offers": [offer.pk], "holder_name": "A", "description": "B", "commune": "79\x00191", "consent": "on"},
+    )
+    assert response.status_code == 200
+    assert "Le caractère nul n’est pas autorisé" in response.content.decode()
