@@ -15,6 +15,7 @@ from django.core.validators import URLValidator, validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from simple_history.exceptions import NotHistoricalModelError
 from simple_history.utils import get_history_manager_for_model
 
@@ -110,6 +111,22 @@ OFFER_FIELDS = [
 ]
 OFFER_RELATIONS = ["stages", "needs", "coverage", "eligible_legal_forms"]
 MAX_ERRORS_PER_ROW = 20
+# Read once, not for every row (a TextChoices' `values` is rebuilt at each call).
+ROLE_VALUES = frozenset(StructureRole.values)
+OFFER_TYPE_VALUES = frozenset(OfferType.values)
+FEE_VALUES = frozenset(Fee.values)
+MODE_VALUES = frozenset(Mode.values)
+ROLE_FIELDS = [(role.value, role.field_name) for role in StructureRole]
+MODE_FIELDS = [(mode.value, mode.field_name) for mode in Mode]
+# Translated only when an error message needs them.
+LABELS = {
+    "legal_form": gettext_lazy("forme juridique"),
+    "network": gettext_lazy("réseau"),
+    "instrument": gettext_lazy("outil de financement"),
+    "stage": gettext_lazy("étape"),
+    "need": gettext_lazy("besoin"),
+    "eligible_legal_form": gettext_lazy("forme juridique éligible"),
+}
 
 
 @dataclass
@@ -196,14 +213,14 @@ class _RowParser:
             errors.append(message)
         roles = _split(value["structure_roles"])
         for role in roles:
-            if role not in StructureRole.values:
+            if role not in ROLE_VALUES:
                 errors.append(self._unknown(_("rôle"), role, StructureRole.values))
-        for role in StructureRole:
-            structure[role.field_name] = role in roles
+        for role, field_name in ROLE_FIELDS:
+            structure[field_name] = role in roles
         structure["legal_form_id"] = self._slug(
-            value["structure_legal_form"], self.vocab.legal_forms, _("forme juridique"), errors
+            value["structure_legal_form"], self.vocab.legal_forms, LABELS["legal_form"], errors
         )
-        structure["network_id"] = self._slug(value["structure_network"], self.vocab.networks, _("réseau"), errors)
+        structure["network_id"] = self._slug(value["structure_network"], self.vocab.networks, LABELS["network"], errors)
         commune = None
         if value["structure_commune"]:
             commune = self.vocab.territories.get(f"COM-{value['structure_commune']}")
@@ -222,7 +239,7 @@ class _RowParser:
 
         offer = {"title": value["offer_title"], "description": value["offer_description"]}
         offer["offer_type"] = value["offer_type"]
-        if value["offer_type"] and value["offer_type"] not in OfferType.values:
+        if value["offer_type"] and value["offer_type"] not in OFFER_TYPE_VALUES:
             errors.append(self._unknown(_("type d'offre"), value["offer_type"], OfferType.values))
         offer["support_level"] = SupportLevel.INFORMATION
         if value["support_level"]:
@@ -233,9 +250,7 @@ class _RowParser:
                     _("niveau d'accompagnement « %(value)s » invalide : 1, 2 ou 3 attendu")
                     % {"value": value["support_level"]}
                 )
-        offer["instrument_id"] = self._slug(
-            value["instrument"], self.vocab.instruments, _("outil de financement"), errors
-        )
+        offer["instrument_id"] = self._slug(value["instrument"], self.vocab.instruments, LABELS["instrument"], errors)
         offer["amount_min"] = self._amount(value["amount_min"], "amount_min", errors)
         offer["amount_max"] = self._amount(value["amount_max"], "amount_max", errors)
         if offer["amount_min"] is not None and offer["amount_max"] is not None:
@@ -249,22 +264,22 @@ class _RowParser:
         if offer["opens_on"] and offer["closes_on"] and offer["opens_on"] > offer["closes_on"]:
             errors.append(_("la date de clôture (closes_on) précède la date d'ouverture (opens_on)"))
         offer["fee"] = value["fee"]
-        if value["fee"] and value["fee"] not in Fee.values:
+        if value["fee"] and value["fee"] not in FEE_VALUES:
             errors.append(self._unknown(_("coût"), value["fee"], Fee.values))
         modes = _split(value["modes"])
         for mode in modes:
-            if mode not in Mode.values:
+            if mode not in MODE_VALUES:
                 errors.append(self._unknown(_("modalité"), mode, Mode.values))
-        for mode in Mode:
-            offer[mode.field_name] = mode in modes
+        for mode, field_name in MODE_FIELDS:
+            offer[field_name] = mode in modes
         offer["url"] = self._url(value["offer_url"], "offer_url", errors)
         offer["email"] = self._email(value["offer_email"], "offer_email", errors)
 
         relations = {
-            "stages": self._slugs(value["stages"], self.vocab.stages, _("étape"), errors),
-            "needs": self._slugs(value["needs"], self.vocab.needs, _("besoin"), errors),
+            "stages": self._slugs(value["stages"], self.vocab.stages, LABELS["stage"], errors),
+            "needs": self._slugs(value["needs"], self.vocab.needs, LABELS["need"], errors),
             "eligible_legal_forms": self._slugs(
-                value["eligible_legal_forms"], self.vocab.legal_forms, _("forme juridique éligible"), errors
+                value["eligible_legal_forms"], self.vocab.legal_forms, LABELS["eligible_legal_form"], errors
             ),
             "coverage": set(),
         }
