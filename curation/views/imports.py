@@ -48,15 +48,13 @@ def imports(request):
             # Read and previewed by a task: the page that follows shows its progress.
             batch = services.import_submit(user=request.user, file_name=upload.name, data=data)
             return redirect("curation:import_detail", pk=batch.pk)
-    page = Paginator(visible_imports(request.user).defer("source", "content", "changes"), 20).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(visible_imports(request.user).defer("changes"), 20).get_page(request.GET.get("page"))
     return render(request, "curation/imports.html", {"form": form, "page": page})
 
 
 @curator_required
 def import_detail(request, pk):
-    batch = get_object_or_404(visible_imports(request.user).defer("source", "content"), pk=pk)
+    batch = get_object_or_404(visible_imports(request.user), pk=pk)
     context = {
         "batch": batch,
         # A large import lists its first changes; the counts above them give the whole.
