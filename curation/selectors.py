@@ -165,11 +165,12 @@ def quality_page(user, page_number, *, kind: str = "structure", now=None, **filt
 
 
 def visible_imports(user):
-    """Imports made by the curators of the user's régions (all for a superuser)."""
+    """Imports made by the curators of the user's régions (all for a superuser), without the files they hold."""
+    batches = ImportBatch.objects.select_related("uploaded_by").defer("source", "content")
     if user.is_superuser:
-        return ImportBatch.objects.select_related("uploaded_by")
+        return batches
     ids = ImportBatch.objects.filter(uploaded_by__curator__regions__in=curated_regions(user)).values("pk")
-    return ImportBatch.objects.filter(pk__in=ids).select_related("uploaded_by")
+    return batches.filter(pk__in=ids)
 
 
 def imports_to_confirm(user):

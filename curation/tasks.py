@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from curation.services.freshness import campaign_run, campaigns_due, reminders_queue, update_request_email_queue
+from curation.services.imports import import_apply, import_check, import_failed
 from curation.services.link_check import link_checks_run, owners_due
 from curation.services.moderation import submission_acknowledgement_queue
 from directory.models import Offer, Structure
@@ -76,3 +77,29 @@ def check_due_links() -> dict:
             checked_before=cutoff.isoformat(),
         )
     return {"entries": sum(len(chunk) for chunk in chunks), "chunks": len(chunks)}
+
+
+# Imports: a batch's status is the claim (a task delivered twice finds it decided and does nothing); the import
+# is one transaction, so a worker killed midway leaves nothing half-written, and the redelivered task redoes it.
+
+
+@shared_task
+def check_import(batch_id: int) -> str | None:
+    """Read an uploaded import file and preview it (curation.services.imports.import_check)."""
+    try:
+        batch = import_check(batch_id=batch_id)
+    except Exception:
+        import_failed(batch_id=batch_id)
+        raise
+    return batch.status if batch else None
+
+
+@shared_task
+def apply_import(batch_id: int, user_id: int | None) -> str | None:
+    """Apply a confirmed import (curation.services.imports.import_apply)."""
+    try:
+        batch = import_apply(batch_id=batch_id, user_id=user_id)
+    except Exception:
+        import_failed(batch_id=batch_id)
+        raise
+    return batch.status if batch else None

@@ -1,6 +1,8 @@
 """Form pieces shared by every page that asks for a place."""
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import Territory, TerritoryKind
@@ -34,6 +36,9 @@ class TerritoryField(forms.CharField):
         text = super().to_python(value).strip()[:200]
         if not text:
             return None
+        if "\x00" in text:
+            # Looked up before the validators run, and PostgreSQL refuses NUL: refuse it first, as CharField would.
+            raise ValidationError(ProhibitNullCharactersValidator.message, code="null_characters_not_allowed")
         candidates = resolve_territory(text, self.kinds)
         if len(candidates) == 1:
             return candidates[0]

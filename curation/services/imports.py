@@ -1,17 +1,20 @@
 """Imports with review (preview, then confirm, all or nothing) and exports of a curator's scope.
 
-The importer itself is directory/services/importer.py (the `import_offers` command's); this module reads
-XLSX files into the same CSV format, keeps a record of each import and labels the preview's diffs.
+The importer itself is directory/services/importer.py (the `import_offers` command's); uploads.py reads the
+uploaded file into its CSV format; this module keeps a record of each import and labels the preview's diffs.
 """
 
 import csv
 import datetime
 import io
 import itertools
+import logging
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterator
 
+from celery import signature
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -19,62 +22,15 @@ from django.utils.translation import gettext as _
 
 from accounts.scopes import curated_regions
 from curation.models import ImportBatch, ImportStatus
+from curation.services.uploads import read_upload
 from directory.models import Instrument, LegalForm, Mode, Network, Offer, StructureRole, Territory
 from directory.services.importer import COLUMNS, ImportRejected, import_offers, spreadsheet_safe
 from support_chain.models import Need, Stage
 
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+logger = logging.getLogger(__name__)
+
 # Offers read (and their relations prefetched) per query while exporting.
 EXPORT_CHUNK = 2000
-
-
-def read_upload(name: str, data: bytes) -> str:
-    """The uploaded CSV or XLSX file as CSV text; ValidationError (in French) when it cannot be read."""
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise ValidationError(_("Fichier trop volumineux (5 Mo au plus)."))
-    lower = name.lower()
-    if lower.endswith(".xlsx"):
-        return _xlsx_to_csv(data)
-    if lower.endswith(".csv"):
-        for encoding in ("utf-8-sig", "cp1252"):
-            try:
-                return data.decode(encoding)
-            except UnicodeDecodeError:
-                continue
-        raise ValidationError(_("Encodage du fichier illisible : enregistrez-le en CSV UTF-8."))
-    raise ValidationError(_("Format non pris en charge : déposez un fichier .csv ou .xlsx."))
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _xlsx_to_csv(data: bytes) -> str:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds of errors on a broken file
-        raise ValidationError(_("Ce fichier XLSX est illisible.")) from error
-    sheet = workbook.worksheets[0]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    for row in sheet.iter_rows(values_only=True):
-        cells = [_cell(value) for value in row]
-        while cells and cells[-1] == "":
-            cells.pop()
-        if cells:
-            writer.writerow(cells)
-    workbook.close()
-    return buffer.getvalue()
 
 
 def _scope_check(user):
@@ -149,40 +105,168 @@ def _labelled(changes: list[dict]) -> list[dict]:
     return rows
 
 
-def import_preview(*, user, file_name: str, content: str) -> ImportBatch:
-    """Simulate the import (nothing is written to the directory) and record what it would do."""
-    batch = ImportBatch(uploaded_by=user, file_name=file_name[:255], content=content)
+# The tasks are named, not imported: services never import tasks (the tasks call these services).
+CHECK_IMPORT = "curation.tasks.check_import"
+APPLY_IMPORT = "curation.tasks.apply_import"
+
+
+def _rejected(batch: ImportBatch, errors: list[dict]) -> None:
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=ImportStatus.REJECTED, errors=errors, source=b"", progress_done=0, progress_total=0
+    )
+
+
+def _progress(batch_id: int):
+    def record(done: int, total: int) -> None:
+        ImportBatch.objects.filter(pk=batch_id).update(progress_done=done, progress_total=total)
+
+    return record
+
+
+def _queue(batch: ImportBatch, task) -> None:
+    """Hand the batch's task to a worker after commit; a broker out of reach refuses the import clearly."""
+
+    def send():
+        try:
+            task.delay()
+        except Exception as error:  # noqa: BLE001 - any broker failure: say so on the import's page
+            logger.warning("import %s not queued: broker unavailable (%s)", batch.pk, type(error).__name__)
+            _rejected(
+                batch,
+                [
+                    {
+                        "line": None,
+                        "messages": [
+                            _(
+                                "Le service de traitement des imports est momentanément indisponible : rien n'a "
+                                "été enregistré. Déposez le fichier de nouveau dans quelques minutes."
+                            )
+                        ],
+                    }
+                ],
+            )
+
+    transaction.on_commit(send)
+
+
+def import_submit(*, user, file_name: str, data: bytes) -> ImportBatch:
+    """Record an uploaded file (already through uploads.check_upload) and queue its check: read, then preview."""
+    with transaction.atomic():
+        batch = ImportBatch.objects.create(
+            uploaded_by=user, file_name=file_name[:255], source=data, status=ImportStatus.CHECKING
+        )
+        _queue(batch, signature(CHECK_IMPORT, args=(batch.pk,)))
+    return batch
+
+
+def import_check(*, batch_id: int) -> ImportBatch | None:
+    """The task's work: read the uploaded file, then preview it. None when the batch is not waiting for it."""
+    batch = ImportBatch.objects.filter(pk=batch_id, status=ImportStatus.CHECKING).first()
+    if batch is None:
+        return None
     try:
-        report = import_offers(content, dry_run=True, scope_check=_scope_check(user))
+        batch.content = read_upload(batch.file_name, bytes(batch.source))
+    except ValidationError as error:
+        _rejected(batch, [{"line": None, "messages": error.messages}])
+        batch.refresh_from_db()
+        return batch
+    ImportBatch.objects.filter(pk=batch.pk).update(content=batch.content, source=b"")
+    return _preview_into(batch, batch.uploaded_by)
+
+
+def import_preview(*, user, file_name: str, content: str) -> ImportBatch:
+    """Simulate the import of CSV text at once (nothing is written to the directory) and record what it would do."""
+    batch = ImportBatch.objects.create(
+        uploaded_by=user, file_name=file_name[:255], content=content, status=ImportStatus.CHECKING
+    )
+    return _preview_into(batch, user)
+
+
+def _preview_into(batch: ImportBatch, user) -> ImportBatch:
+    try:
+        report = import_offers(
+            batch.content,
+            dry_run=True,
+            scope_check=_scope_check(user) if user else None,
+            progress=_progress(batch.pk),
+        )
     except ImportRejected as rejected:
         batch.status = ImportStatus.REJECTED
         batch.errors = [{"line": error.line, "messages": error.messages} for error in rejected.errors]
     else:
+        batch.status = ImportStatus.PREVIEW
         batch.counts = report.counts()
         batch.changes = _labelled(report.changes)
-    batch.save()
+    batch.save(update_fields=["status", "errors", "counts", "changes"])
     return batch
 
 
-@transaction.atomic
 def import_confirm(*, batch: ImportBatch, user) -> ImportBatch:
-    """Apply a previewed import for real: all of it, or nothing when a row has become invalid meanwhile."""
-    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-    if batch.status != ImportStatus.PREVIEW:
-        raise ValidationError(_("Cet import a déjà été traité."))
-    try:
-        with transaction.atomic():
-            report = import_offers(batch.content, scope_check=_scope_check(user))
-    except ImportRejected as rejected:
-        batch.status = ImportStatus.REJECTED
-        batch.errors = [{"line": error.line, "messages": error.messages} for error in rejected.errors]
-        batch.save(update_fields=["status", "errors"])
-        return batch
-    batch.status = ImportStatus.APPLIED
-    batch.counts = report.counts()
-    batch.applied_at = timezone.now()
-    batch.save(update_fields=["status", "counts", "applied_at"])
+    """Confirm a previewed import: it is applied by a task (see import_apply). ValidationError if already decided."""
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if batch.status != ImportStatus.PREVIEW:
+            raise ValidationError(_("Cet import a déjà été traité."))
+        batch.status = ImportStatus.APPLYING
+        batch.progress_done = batch.progress_total = 0
+        batch.save(update_fields=["status", "progress_done", "progress_total"])
+        _queue(batch, signature(APPLY_IMPORT, args=(batch.pk, user.pk if user else None)))
     return batch
+
+
+def import_apply(*, batch_id: int, user_id: int | None) -> ImportBatch | None:
+    """The task's work: apply a confirmed import for real, all of it, or nothing when a row has become invalid
+    meanwhile. The batch is marked applied in the import's own transaction, so a task run twice applies once."""
+    batch = ImportBatch.objects.filter(pk=batch_id, status=ImportStatus.APPLYING).first()
+    if batch is None:
+        return None
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first() if user_id else None
+    if user is None:
+        _rejected(batch, [{"line": None, "messages": [_("Le compte qui a confirmé l'import n'existe plus.")]}])
+        batch.refresh_from_db()
+        return batch
+
+    def applied(report):
+        claimed = ImportBatch.objects.filter(pk=batch_id, status=ImportStatus.APPLYING).update(
+            status=ImportStatus.APPLIED, counts=report.counts(), applied_at=timezone.now()
+        )
+        if not claimed:  # decided meanwhile (another run of the task): undo this one
+            raise ImportRejected([])
+
+    try:
+        import_offers(
+            batch.content,
+            scope_check=_scope_check(user),
+            progress=_progress(batch_id),
+            history_user=user,
+            on_applied=applied,
+        )
+    except ImportRejected as rejected:
+        if rejected.errors:
+            ImportBatch.objects.filter(pk=batch_id, status=ImportStatus.APPLYING).update(
+                status=ImportStatus.REJECTED,
+                errors=[{"line": error.line, "messages": error.messages} for error in rejected.errors],
+            )
+    batch.refresh_from_db()
+    return batch
+
+
+def import_failed(*, batch_id: int) -> None:
+    """A task crashed on the batch: say so on its page (nothing was written: the import is one transaction)."""
+    ImportBatch.objects.filter(pk=batch_id, status__in=[ImportStatus.CHECKING, ImportStatus.APPLYING]).update(
+        status=ImportStatus.REJECTED,
+        errors=[
+            {
+                "line": None,
+                "messages": [
+                    _(
+                        "Erreur inattendue pendant le traitement : rien n'a été enregistré. L'équipe technique est "
+                        "prévenue ; réessayez plus tard."
+                    )
+                ],
+            }
+        ],
+    )
 
 
 @transaction.atomic

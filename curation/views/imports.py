@@ -1,26 +1,35 @@
 """Curators' imports with review (upload, preview, confirm) and exports of their scope."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.scopes import curated_offers
+from curation.models import ImportStatus
 from curation.selectors import visible_imports
 from curation.services import imports as services
+from curation.services.uploads import check_upload
 from curation.views.staff import curator_required
+
+SHOWN_CHANGES = 300
 
 
 class UploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("Fichier CSV ou XLSX"),
-        help_text=gettext_lazy("Mêmes colonnes que l'import en ligne de commande ; 5 Mo au plus."),
+        help_text=format_lazy(
+            gettext_lazy("Mêmes colonnes que l'import en ligne de commande ; {size} Mo au plus."),
+            size=settings.IMPORT_MAX_UPLOAD_BYTES // (1024 * 1024),
+        ),
         widget=forms.ClearableFileInput({"accept": ".csv,.xlsx"}),
     )
 
@@ -30,21 +39,30 @@ def imports(request):
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        data = upload.read()
         try:
-            content = services.read_upload(upload.name, upload.read())
+            check_upload(upload.name, data)
         except ValidationError as error:
             form.add_error("file", error)
         else:
-            batch = services.import_preview(user=request.user, file_name=upload.name, content=content)
+            # Read and previewed by a task: the page that follows shows its progress.
+            batch = services.import_submit(user=request.user, file_name=upload.name, data=data)
             return redirect("curation:import_detail", pk=batch.pk)
-    page = Paginator(visible_imports(request.user), 20).get_page(request.GET.get("page"))
+    page = Paginator(visible_imports(request.user).defer("changes"), 20).get_page(request.GET.get("page"))
     return render(request, "curation/imports.html", {"form": form, "page": page})
 
 
 @curator_required
 def import_detail(request, pk):
     batch = get_object_or_404(visible_imports(request.user), pk=pk)
-    return render(request, "curation/import_detail.html", {"batch": batch})
+    context = {
+        "batch": batch,
+        # A large import lists its first changes; the counts above them give the whole.
+        "changes": batch.changes[:SHOWN_CHANGES],
+        "hidden_changes": max(0, len(batch.changes) - SHOWN_CHANGES),
+        "refresh_seconds": 2 if batch.in_progress else None,
+    }
+    return render(request, "curation/import_detail.html", context)
 
 
 @require_POST
@@ -54,10 +72,13 @@ def import_decide(request, pk):
     try:
         if request.POST.get("action") == "confirm":
             batch = services.import_confirm(batch=batch, user=request.user)
-            if batch.status == "applied":
+            batch.refresh_from_db(fields=["status"])
+            if batch.status == ImportStatus.APPLIED:
                 messages.success(request, _("Import enregistré."))
-            else:
+            elif batch.status == ImportStatus.REJECTED:
                 messages.error(request, _("L'import est refusé : rien n'a été enregistré."))
+            else:
+                messages.info(request, _("Import confirmé : il est en cours d'enregistrement."))
         else:
             services.import_cancel(batch=batch)
             messages.info(request, _("Import abandonné : rien n'a été enregistré."))

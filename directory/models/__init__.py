@@ -1,3 +1,4 @@
+from .bulk_write import BulkWrite
 from .structure import (
     CALL_DATE_FIELDS,
     STALE_AFTER,
@@ -29,6 +30,7 @@ from .vocabulary import (
 )
 
 __all__ = [
+    "BulkWrite",
     "KIND_NARROWNESS",
     "STALE_AFTER",
     "Fee",

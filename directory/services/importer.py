@@ -15,6 +15,9 @@ from django.core.validators import URLValidator, validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from simple_history.exceptions import NotHistoricalModelError
+from simple_history.utils import get_history_manager_for_model
 
 from directory.models import (
     Fee,
@@ -29,6 +32,7 @@ from directory.models import (
     StructureRole,
     Territory,
 )
+from directory.services.bulk import bulk_write
 from directory.text import normalize
 from directory.validators import siret_error
 from support_chain.models import Need, Stage, SupportLevel
@@ -107,6 +111,22 @@ OFFER_FIELDS = [
 ]
 OFFER_RELATIONS = ["stages", "needs", "coverage", "eligible_legal_forms"]
 MAX_ERRORS_PER_ROW = 20
+# Read once, not for every row (a TextChoices' `values` is rebuilt at each call).
+ROLE_VALUES = frozenset(StructureRole.values)
+OFFER_TYPE_VALUES = frozenset(OfferType.values)
+FEE_VALUES = frozenset(Fee.values)
+MODE_VALUES = frozenset(Mode.values)
+ROLE_FIELDS = [(role.value, role.field_name) for role in StructureRole]
+MODE_FIELDS = [(mode.value, mode.field_name) for mode in Mode]
+# Translated only when an error message needs them.
+LABELS = {
+    "legal_form": gettext_lazy("forme juridique"),
+    "network": gettext_lazy("réseau"),
+    "instrument": gettext_lazy("outil de financement"),
+    "stage": gettext_lazy("étape"),
+    "need": gettext_lazy("besoin"),
+    "eligible_legal_form": gettext_lazy("forme juridique éligible"),
+}
 
 
 @dataclass
@@ -222,14 +242,14 @@ class _RowParser:
             errors.append(message)
         roles = _split(value["structure_roles"])
         for role in roles:
-            if role not in StructureRole.values:
+            if role not in ROLE_VALUES:
                 errors.append(self._unknown(_("rôle"), role, StructureRole.values))
-        for role in StructureRole:
-            structure[role.field_name] = role in roles
+        for role, field_name in ROLE_FIELDS:
+            structure[field_name] = role in roles
         structure["legal_form_id"] = self._slug(
-            value["structure_legal_form"], self.vocab.legal_forms, _("forme juridique"), errors
+            value["structure_legal_form"], self.vocab.legal_forms, LABELS["legal_form"], errors
         )
-        structure["network_id"] = self._slug(value["structure_network"], self.vocab.networks, _("réseau"), errors)
+        structure["network_id"] = self._slug(value["structure_network"], self.vocab.networks, LABELS["network"], errors)
         commune = None
         if value["structure_commune"]:
             commune = self.vocab.territories.get(f"COM-{value['structure_commune']}")
@@ -248,7 +268,7 @@ class _RowParser:
 
         offer = {"title": value["offer_title"], "description": value["offer_description"]}
         offer["offer_type"] = value["offer_type"]
-        if value["offer_type"] and value["offer_type"] not in OfferType.values:
+        if value["offer_type"] and value["offer_type"] not in OFFER_TYPE_VALUES:
             errors.append(self._unknown(_("type d'offre"), value["offer_type"], OfferType.values))
         offer["support_level"] = SupportLevel.INFORMATION
         if value["support_level"]:
@@ -259,9 +279,7 @@ class _RowParser:
                     _("niveau d'accompagnement « %(value)s » invalide : 1, 2 ou 3 attendu")
                     % {"value": value["support_level"]}
                 )
-        offer["instrument_id"] = self._slug(
-            value["instrument"], self.vocab.instruments, _("outil de financement"), errors
-        )
+        offer["instrument_id"] = self._slug(value["instrument"], self.vocab.instruments, LABELS["instrument"], errors)
         offer["amount_min"] = self._amount(value["amount_min"], "amount_min", errors)
         offer["amount_max"] = self._amount(value["amount_max"], "amount_max", errors)
         if offer["amount_min"] is not None and offer["amount_max"] is not None:
@@ -275,22 +293,22 @@ class _RowParser:
         if offer["opens_on"] and offer["closes_on"] and offer["opens_on"] > offer["closes_on"]:
             errors.append(_("la date de clôture (closes_on) précède la date d'ouverture (opens_on)"))
         offer["fee"] = value["fee"]
-        if value["fee"] and value["fee"] not in Fee.values:
+        if value["fee"] and value["fee"] not in FEE_VALUES:
             errors.append(self._unknown(_("coût"), value["fee"], Fee.values))
         modes = _split(value["modes"])
         for mode in modes:
-            if mode not in Mode.values:
+            if mode not in MODE_VALUES:
                 errors.append(self._unknown(_("modalité"), mode, Mode.values))
-        for mode in Mode:
-            offer[mode.field_name] = mode in modes
+        for mode, field_name in MODE_FIELDS:
+            offer[field_name] = mode in modes
         offer["url"] = self._url(value["offer_url"], "offer_url", errors)
         offer["email"] = self._email(value["offer_email"], "offer_email", errors)
 
         relations = {
-            "stages": self._slugs(value["stages"], self.vocab.stages, _("étape"), errors),
-            "needs": self._slugs(value["needs"], self.vocab.needs, _("besoin"), errors),
+            "stages": self._slugs(value["stages"], self.vocab.stages, LABELS["stage"], errors),
+            "needs": self._slugs(value["needs"], self.vocab.needs, LABELS["need"], errors),
             "eligible_legal_forms": self._slugs(
-                value["eligible_legal_forms"], self.vocab.legal_forms, _("forme juridique éligible"), errors
+                value["eligible_legal_forms"], self.vocab.legal_forms, LABELS["eligible_legal_form"], errors
             ),
             "coverage": set(),
         }
@@ -397,8 +415,14 @@ class _RowParser:
             return None
 
 
-def parse_rows(text: str) -> tuple[list[ParsedRow], list[RowError]]:
-    """Read and validate the whole file without writing anything."""
+def _csv_error(error: csv.Error) -> str:
+    if "field larger than field limit" in str(error):
+        return _("un champ dépasse %(max)s caractères") % {"max": csv.field_size_limit()}
+    return _("CSV mal formé (%(detail)s)") % {"detail": error}
+
+
+def parse_rows(text: str, progress: Callable[[int, int], None] | None = None) -> tuple[list[ParsedRow], list[RowError]]:
+    """Read and validate the whole file without writing anything; `progress(done, total)` every 500 rows."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
     header = [name.strip() for name in (reader.fieldnames or [])]
     missing = [column for column in REQUIRED if column not in header]
@@ -414,16 +438,21 @@ def parse_rows(text: str) -> tuple[list[ParsedRow], list[RowError]]:
         return [], [RowError(1, messages)]
     reader.fieldnames = header
     raw_rows, line = [], 2
-    for row in reader:
-        raw_rows.append((line, row))
-        line = reader.line_num + 1
+    try:
+        for row in reader:
+            raw_rows.append((line, row))
+            line = reader.line_num + 1
+    except csv.Error as error:
+        return [], [RowError(reader.line_num + 1, [_csv_error(error)])]
     if not raw_rows:
         return [], [RowError(1, [_("le fichier ne contient aucune ligne de données")])]
     parser = _RowParser(_Vocabularies([row for _line, row in raw_rows]))
     parsed, errors = [], []
     first_seen: dict[tuple, ParsedRow] = {}
     refs_seen: dict[tuple, int] = {}
-    for line, row in raw_rows:
+    for index, (line, row) in enumerate(raw_rows, start=1):
+        if progress and (index % 500 == 0 or index == len(raw_rows)):
+            progress(index, len(raw_rows))
         if None in row:
             errors.append(RowError(line, [_("trop de valeurs sur la ligne (vérifiez les guillemets et virgules)")]))
             continue
@@ -457,80 +486,156 @@ def import_offers(
     dry_run: bool = False,
     progress: Callable[[int, int], None] | None = None,
     scope_check: Callable[[ParsedRow, Structure | None], str | None] | None = None,
+    history_user=None,
+    on_applied: Callable[[ImportReport], None] | None = None,
 ) -> ImportReport:
     """Import the CSV text; raise ImportRejected (and write nothing) when any row is bad.
 
     `scope_check(row, existing_structure)` may refuse a row (returning the French reason), e.g. a structure
-    outside the importing curator's régions. A dry run's report lists every change with its old and new values.
+    outside the importing curator's régions. A dry run's report lists every change with its old and new values,
+    and writes nothing at all. `progress(done, total)` is called as rows are read, then checked against the
+    directory (total is twice the row count); the writes that follow are a few bulk statements.
+
+    The writes are bulk statements inside one transaction and one bulk write (directory.services.bulk): the
+    derived data of the touched offers (the matching's read model) is refreshed once, at the end. The history of
+    the structures and offers written, when an app registered one, is written in bulk too, by `history_user`.
+    `on_applied(report)` runs inside that transaction once everything is written (to record the import with it).
     """
     if status not in PublicationStatus.values:
         raise ValueError(status)
-    parsed, errors = parse_rows(text)
+    total = 0
+
+    def parsing(done, rows):
+        nonlocal total
+        total = rows
+        if progress:
+            progress(done, 2 * rows)
+
+    parsed, errors = parse_rows(text, progress=parsing if progress else None)
     if errors:
         raise ImportRejected(errors)
     report = ImportReport(rows=len(parsed), dry_run=dry_run)
+    checking = (lambda done, rows: progress(rows + done, 2 * rows)) if progress else None
+    if dry_run:
+        _Plan(parsed, status, report, checking, scope_check)
+        return report
     with transaction.atomic():
-        _apply(parsed, status, report, progress, scope_check)
-        if dry_run:
-            transaction.set_rollback(True)
+        plan = _Plan(parsed, status, report, checking, scope_check, lock=True)
+        plan.write(history_user)
+        if on_applied:
+            on_applied(report)
     return report
 
 
-def _find_structure(key: tuple, commune_candidates: dict) -> Structure | None:
-    if key[0] == "siret":
-        return Structure.objects.filter(siret=key[1]).first()
-    _kind, normalized_name, commune_id = key
-    for candidate in commune_candidates.setdefault(
-        commune_id, list(Structure.objects.filter(commune_id=commune_id, siret__isnull=True))
-    ):
-        if normalize(candidate.name) == normalized_name:
-            return candidate
-    return None
+def _chunks(values, size=2000):
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
-def _apply(parsed: list[ParsedRow], status: str, report: ImportReport, progress, scope_check=None) -> None:
-    now = timezone.now()
-    errors: list[RowError] = []
-    structures: dict[tuple, Structure] = {}
-    commune_candidates: dict = {}
-    for index, row in enumerate(parsed, start=1):
-        try:
-            structure = structures.get(row.structure_key)
-            if structure is None:
-                structure = _upsert_structure(row, status, now, report, commune_candidates, scope_check)
-                structures[row.structure_key] = structure
-            _upsert_offer(structure, row, status, now, report)
-        except ValidationError as error:
-            errors.append(RowError(row.line, [message for message in error.messages]))
-        if progress:
-            progress(index, len(parsed))
-    if errors:
-        raise ImportRejected(errors)
+class _Plan:
+    """What the rows change in the directory, worked out with a few queries and no write (`write()` applies it).
 
+    Raises ImportRejected with every refused row (scope, model validation).
+    """
 
-def _upsert_structure(row, status, now, report, commune_candidates, scope_check=None) -> Structure:
-    structure = _find_structure(row.structure_key, commune_candidates)
-    if scope_check is not None and (message := scope_check(row, structure)):
-        raise ValidationError(message)
-    values = dict(row.structure, status=status)
-    if structure is None:
-        structure = Structure(**values, last_verified_at=now)
-        structure.full_clean(exclude=["region"])
-        structure.save()
-        report.structures_created += 1
-        report.changes.append({"line": row.line, "action": "create", "structure": structure.name})
-        return structure
-    changed = {
-        name: (getattr(structure, name), value) for name, value in values.items() if getattr(structure, name) != value
-    }
-    if changed:
+    def __init__(self, parsed, status, report, progress=None, scope_check=None, lock=False):
+        self.now = timezone.now()
+        self.status = status
+        self.report = report
+        self.structures: dict[tuple, Structure] = {}
+        self.new_structures: list[Structure] = []
+        self.changed_structures: list[Structure] = []
+        self.offers: list[tuple[Structure, Offer, ParsedRow]] = []
+        self.new_offers: list[tuple[Offer, ParsedRow]] = []
+        self.changed_offers: list[tuple[Offer, ParsedRow, list[str]]] = []
+        errors: list[RowError] = []
+        existing = self._existing_structures(parsed, lock)
+        regions = dict(
+            Territory.objects.filter(pk__in={row.structure["commune_id"] for row in parsed}).values_list(
+                "pk", "region_id"
+            )
+        )
+        for row in parsed:
+            if row.structure_key in self.structures:
+                continue
+            try:
+                self.structures[row.structure_key] = self._structure(row, existing.get(row.structure_key), scope_check)
+            except ValidationError as error:
+                errors.append(RowError(row.line, list(error.messages)))
+        for structure in self.new_structures:
+            structure.region_id = regions[structure.commune_id]
+        offers, relations = self._existing_offers([s for s in self.structures.values() if s.pk], lock)
+        for index, row in enumerate(parsed, start=1):
+            structure = self.structures.get(row.structure_key)
+            if structure is not None:
+                try:
+                    self._offer(structure, row, offers.get((structure.pk, row.offer_ref)), relations)
+                except ValidationError as error:
+                    errors.append(RowError(row.line, list(error.messages)))
+            if progress and (index % 500 == 0 or index == len(parsed)):
+                progress(index, len(parsed))
+        if errors:
+            raise ImportRejected(sorted(errors, key=lambda error: error.line))
+
+    @staticmethod
+    def _existing_structures(parsed, lock) -> dict[tuple, Structure]:
+        sirets = {row.structure_key[1] for row in parsed if row.structure_key[0] == "siret"}
+        communes = {row.structure_key[2] for row in parsed if row.structure_key[0] == "name"}
+        found: dict[tuple, Structure] = {}
+        queryset = Structure.objects.select_for_update() if lock else Structure.objects.all()
+        for chunk in _chunks(sirets):
+            for structure in queryset.filter(siret__in=chunk):
+                found[("siret", structure.siret)] = structure
+        for chunk in _chunks(communes):
+            for structure in queryset.filter(commune_id__in=chunk, siret__isnull=True).order_by("name", "pk"):
+                found.setdefault(("name", normalize(structure.name), structure.commune_id), structure)
+        return found
+
+    @staticmethod
+    def _existing_offers(structures, lock):
+        queryset = Offer.objects.select_for_update() if lock else Offer.objects.all()
+        offers = {}
+        for chunk in _chunks(structure.pk for structure in structures):
+            for offer in queryset.filter(structure_id__in=chunk):
+                offers[(offer.structure_id, offer.ref)] = offer
+        relations: dict[str, dict[int, set]] = {relation: {} for relation in OFFER_RELATIONS}
+        for relation in OFFER_RELATIONS:
+            through = Offer._meta.get_field(relation).remote_field.through
+            target = Offer._meta.get_field(relation).m2m_reverse_name()
+            for chunk in _chunks(offer.pk for offer in offers.values()):
+                for offer_id, target_id in through.objects.filter(offer_id__in=chunk).values_list("offer_id", target):
+                    relations[relation].setdefault(offer_id, set()).add(target_id)
+        return offers, relations
+
+    def _structure(self, row, structure, scope_check) -> Structure:
+        if scope_check is not None and (message := scope_check(row, structure)):
+            raise ValidationError(message)
+        values = dict(row.structure, status=self.status)
+        # Foreign keys come from the vocabularies just read: no query per row to check that they exist.
+        exclude = ["region", "commune", "legal_form", "network"]
+        if structure is None:
+            structure = Structure(**values, last_verified_at=self.now)
+            structure.full_clean(exclude=exclude, validate_unique=False)
+            self.new_structures.append(structure)
+            self.report.structures_created += 1
+            self.report.changes.append({"line": row.line, "action": "create", "structure": structure.name})
+            return structure
+        changed = {
+            name: (getattr(structure, name), value)
+            for name, value in values.items()
+            if getattr(structure, name) != value
+        }
+        if not changed:
+            self.report.structures_unchanged += 1
+            return structure
         for name, (_old, new) in changed.items():
             setattr(structure, name, new)
-        structure.last_verified_at = now
-        structure.full_clean(exclude=["region"])
-        structure.save()
-        report.structures_updated += 1
-        report.changes.append(
+        structure.last_verified_at = self.now
+        structure.full_clean(exclude=exclude, validate_unique=False)
+        self.changed_structures.append(structure)
+        self.report.structures_updated += 1
+        self.report.changes.append(
             {
                 "line": row.line,
                 "action": "update",
@@ -539,44 +644,98 @@ def _upsert_structure(row, status, now, report, commune_candidates, scope_check=
                 "diff": [{"field": name, "old": old, "new": new} for name, (old, new) in sorted(changed.items())],
             }
         )
-    else:
-        report.structures_unchanged += 1
-    return structure
+        return structure
+
+    def _offer(self, structure, row, offer, relations) -> None:
+        values = dict(row.offer, status=self.status)
+        exclude = ["structure", "instrument"]
+        if offer is None:
+            offer = Offer(structure=structure, ref=row.offer_ref, last_verified_at=self.now, **values)
+            offer.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+            self.new_offers.append((offer, row))
+            self.report.offers_created += 1
+            self.report.changes.append({"line": row.line, "action": "create", "offer": offer.title})
+            return
+        changed = [name for name, value in values.items() if getattr(offer, name) != value]
+        current = {relation: relations[relation].get(offer.pk, set()) for relation in OFFER_RELATIONS}
+        changed_relations = [relation for relation in OFFER_RELATIONS if current[relation] != row.relations[relation]]
+        changed = sorted(changed + changed_relations)
+        if not changed:
+            self.report.offers_unchanged += 1
+            return
+        diff = [
+            {"field": name, "old": current[name], "new": row.relations[name]}
+            if name in current
+            else {"field": name, "old": getattr(offer, name), "new": values[name]}
+            for name in changed
+        ]
+        for name, value in values.items():
+            setattr(offer, name, value)
+        offer.last_verified_at = self.now
+        offer.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+        self.changed_offers.append((offer, row, changed_relations))
+        self.report.offers_updated += 1
+        self.report.changes.append(
+            {"line": row.line, "action": "update", "offer": offer.title, "fields": changed, "diff": diff}
+        )
+
+    def write(self, history_user=None) -> None:
+        """Apply the plan with bulk statements, inside the caller's transaction and one bulk write."""
+        with bulk_write() as touched:
+            if self.new_structures:
+                Structure.objects.bulk_create(self.new_structures, batch_size=1000)
+                _bulk_history(self.new_structures, Structure, history_user, self.now)
+            if self.changed_structures:
+                for structure in self.changed_structures:
+                    structure.updated_at = self.now
+                Structure.objects.bulk_update(
+                    self.changed_structures,
+                    [*STRUCTURE_FIELDS, "status", "last_verified_at", "updated_at"],
+                    batch_size=1000,
+                )
+                _bulk_history(self.changed_structures, Structure, history_user, self.now, update=True)
+                # A renamed or (un)published structure changes what its other offers' entries hold.
+                touched.update(Offer.objects.filter(structure__in=self.changed_structures).values_list("pk", flat=True))
+            new_offers = [offer for offer, _row in self.new_offers]
+            for offer in new_offers:
+                offer.structure_id = offer.structure.pk
+            if new_offers:
+                Offer.objects.bulk_create(new_offers, batch_size=1000)
+                _bulk_history(new_offers, Offer, history_user, self.now)
+            changed_offers = [offer for offer, _row, _relations in self.changed_offers]
+            if changed_offers:
+                for offer in changed_offers:
+                    offer.updated_at = self.now
+                Offer.objects.bulk_update(
+                    changed_offers, [*OFFER_FIELDS, "status", "last_verified_at", "updated_at"], batch_size=1000
+                )
+                _bulk_history(changed_offers, Offer, history_user, self.now, update=True)
+            for relation in OFFER_RELATIONS:
+                field = Offer._meta.get_field(relation)
+                through, target = field.remote_field.through, field.m2m_reverse_name()
+                replaced = [offer.pk for offer, _row, relations in self.changed_offers if relation in relations]
+                for chunk in _chunks(replaced):
+                    through.objects.filter(offer_id__in=chunk).delete()
+                rows = [
+                    through(offer_id=offer.pk, **{target: target_id})
+                    for offer, row in self.new_offers
+                    for target_id in sorted(row.relations[relation])
+                ]
+                rows += [
+                    through(offer_id=offer.pk, **{target: target_id})
+                    for offer, row, relations in self.changed_offers
+                    if relation in relations
+                    for target_id in sorted(row.relations[relation])
+                ]
+                through.objects.bulk_create(rows, batch_size=5000)
+            touched.update(offer.pk for offer in new_offers)
+            touched.update(offer.pk for offer in changed_offers)
 
 
-def _upsert_offer(structure, row, status, now, report) -> None:
-    offer = Offer.objects.filter(structure=structure, ref=row.offer_ref).first()
-    values = dict(row.offer, status=status)
-    if offer is None:
-        offer = Offer(structure=structure, ref=row.offer_ref, last_verified_at=now, **values)
-        offer.full_clean(exclude=["structure"], validate_unique=False)
-        offer.save()
-        for relation in OFFER_RELATIONS:
-            getattr(offer, relation).set(row.relations[relation])
-        report.offers_created += 1
-        report.changes.append({"line": row.line, "action": "create", "offer": offer.title})
+def _bulk_history(objects, model, user, when, update=False) -> None:
+    """Write the history rows of objects written in bulk (no save signal), when an app registered a history."""
+    try:
+        manager = get_history_manager_for_model(model)
+    except NotHistoricalModelError:
         return
-    changed = [name for name, value in values.items() if getattr(offer, name) != value]
-    current_relations = {
-        relation: set(getattr(offer, relation).values_list("pk", flat=True)) for relation in OFFER_RELATIONS
-    }
-    changed = sorted(changed + [r for r in OFFER_RELATIONS if current_relations[r] != row.relations[r]])
-    if not changed:
-        report.offers_unchanged += 1
-        return
-    diff = [
-        {"field": name, "old": current_relations[name], "new": row.relations[name]}
-        if name in current_relations
-        else {"field": name, "old": getattr(offer, name), "new": values[name]}
-        for name in changed
-    ]
-    for name, value in values.items():
-        setattr(offer, name, value)
-    offer.last_verified_at = now
-    offer.full_clean(exclude=["structure"], validate_unique=False)
-    offer.save()
-    for relation in OFFER_RELATIONS:
-        if current_relations[relation] != row.relations[relation]:
-            getattr(offer, relation).set(row.relations[relation])
-    report.offers_updated += 1
-    report.changes.append({"line": row.line, "action": "update", "offer": offer.title, "fields": changed, "diff": diff})
+    manager.bulk_history_create(objects, update=update, default_user=user, default_date=when)

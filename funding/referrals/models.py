@@ -229,7 +229,26 @@ class ReferralTransition(models.Model):
         return f"{self.from_status or '∅'} → {self.to_status}"
 
 
+# A recipient whose line ended this way never took the dossier up: its answer page no longer shows the holder's
+# data nor the attachments (see ReferralAttachment).
+DOSSIER_WITHDRAWN_STATUSES = (LineStatus.DECLINED, LineStatus.EXPIRED)
+
+
 class ReferralAttachment(models.Model):
+    """A file the holder joined to the dossier, kept privately (no URL) and served by permission-checked views.
+
+    Who sees it, and how long it is kept:
+    - a recipient sees it (and the holder's data) on its answer page while its line is to answer, accepted or
+      closed; once its line is declined or expired (DOSSIER_WITHDRAWN_STATUSES) the page shows only the line's
+      state, and the file's link answers 404: that structure did not take the holder up and needs nothing more;
+    - once every line of the referral is declined or expired, nobody is left to work with the files: they are
+      deleted at once (services.line_decline / line_expire). The holder and the prescriber keep the dossier
+      itself (its text, its history, the holder's export), which the prescriber needs to orient again; the
+      holder still has their own files;
+    - otherwise (a structure took the dossier up) they are deleted ATTACHMENTS_KEPT after the referral ends, with
+      the holder's data anonymised later (services.purge_personal_data), or at once when the holder asks.
+    """
+
     referral = models.ForeignKey(Referral, models.CASCADE, related_name="attachments")
     file = models.FileField(_("fichier"), upload_to="%Y/%m/", storage=attachment_storage, max_length=300)
     original_name = models.CharField(_("nom du fichier"), max_length=200)

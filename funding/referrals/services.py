@@ -4,6 +4,7 @@ import datetime
 import logging
 import mimetypes
 import os
+import zipfile
 
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
@@ -21,6 +22,7 @@ from .models import (
     ATTACHMENT_MAX_COUNT,
     ATTACHMENT_TYPES,
     CONSENT_VERSION,
+    DOSSIER_WITHDRAWN_STATUSES,
     DeclineReason,
     LineStatus,
     OutboxEmail,
@@ -79,6 +81,8 @@ def is_allowed(from_status: str, to_status: str) -> bool:
 
 
 def validate_attachment(upload) -> None:
+    """Refuse a file whose extension is not allowed, that is over ATTACHMENT_MAX_BYTES (counted as it arrived, see
+    uploads.py), or whose content is not what its extension says (an HTML page named .png, say)."""
     extension = os.path.splitext(upload.name or "")[1].lower()
     if extension not in ATTACHMENT_TYPES:
         raise ValidationError(
@@ -86,11 +90,60 @@ def validate_attachment(upload) -> None:
         )
     if upload.size > ATTACHMENT_MAX_BYTES:
         raise ValidationError(_("« %(name)s » dépasse 5 Mo."), params={"name": upload.name})
-    if extension == ".pdf":
-        head = upload.read(5)
+    label, matches = CONTENT_CHECKS[extension]
+    try:
         upload.seek(0)
-        if head != b"%PDF-":
-            raise ValidationError(_("« %(name)s » n'est pas un PDF valide."), params={"name": upload.name})
+        valid = matches(upload)
+    finally:
+        upload.seek(0)
+    if not valid:
+        raise ValidationError(
+            _("« %(name)s » n'est pas un %(kind)s valide : son contenu ne correspond pas à son extension."),
+            params={"name": upload.name, "kind": label},
+        )
+
+
+def _starts_with(*signatures: bytes):
+    def matches(upload) -> bool:
+        head = upload.read(max(len(signature) for signature in signatures))
+        return any(head.startswith(signature) for signature in signatures)
+
+    return matches
+
+
+def _zip_holding(check):
+    """An OpenDocument or Office file: a zip whose directory `check(archive)` accepts (nothing is unpacked but a
+    member of a few bytes)."""
+
+    def matches(upload) -> bool:
+        try:
+            with zipfile.ZipFile(upload) as archive:
+                return check(archive)
+        except (zipfile.BadZipFile, OSError, KeyError, ValueError, EOFError):
+            return False
+
+    return matches
+
+
+def _is_odt(archive) -> bool:
+    member = archive.getinfo("mimetype")
+    return member.file_size < 100 and archive.read(member) == b"application/vnd.oasis.opendocument.text"
+
+
+def _is_docx(archive) -> bool:
+    names = set(archive.namelist())
+    return {"[Content_Types].xml", "word/document.xml"} <= names
+
+
+# What each allowed extension's content starts with (its "magic number"), or holds.
+CONTENT_CHECKS = {
+    ".pdf": ("PDF", _starts_with(b"%PDF-")),
+    ".png": ("PNG", _starts_with(b"\x89PNG\r\n\x1a\n")),
+    ".jpg": ("JPEG", _starts_with(b"\xff\xd8\xff")),
+    ".jpeg": ("JPEG", _starts_with(b"\xff\xd8\xff")),
+    ".odt": ("ODT", _zip_holding(_is_odt)),
+    ".docx": ("DOCX", _zip_holding(_is_docx)),
+}
 
 
 @transaction.atomic
@@ -321,7 +374,15 @@ def line_decline(*, line: ReferralLine, reason: str, note: str = "", by_user=Non
         template="declined_prescriber",
         context={"referral": line.referral, "line": line},
     )
+    _drop_attachments_nobody_needs(line.referral)
     return line
+
+
+def _drop_attachments_nobody_needs(referral: Referral) -> int:
+    """Delete the attachments once every line is declined or expired (the rule: models.ReferralAttachment)."""
+    if referral.lines.exclude(status__in=DOSSIER_WITHDRAWN_STATUSES).exists():
+        return 0
+    return _delete_attachments(referral.attachments.all())
 
 
 @transaction.atomic
@@ -406,6 +467,7 @@ def line_expire(*, line: ReferralLine) -> ReferralLine:
         template="expired_prescriber",
         context={"referral": line.referral, "line": line},
     )
+    _drop_attachments_nobody_needs(line.referral)
     return line
 
 

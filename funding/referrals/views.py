@@ -2,6 +2,7 @@
 
 import json
 import logging
+from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,6 +13,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from accounts.magic_links import InvalidLink, read_token
@@ -21,7 +23,15 @@ from directory.models import Offer, Territory
 
 from . import emails, selectors, services
 from .forms import CloseForm, DeclineForm, ReferralForm, SatisfactionForm, SelfReferralForm
-from .models import CONSENT_VERSION, LineStatus, Referral, ReferralLine, ReferralSource
+from .models import (
+    CONSENT_VERSION,
+    DOSSIER_WITHDRAWN_STATUSES,
+    LineStatus,
+    Referral,
+    ReferralLine,
+    ReferralSource,
+)
+from .uploads import SizeLimitedUploads
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +88,23 @@ def _create_kwargs(data: dict) -> dict:
     }
 
 
+def _streamed_uploads(view):
+    """Count attachments' bytes as they arrive (uploads.SizeLimitedUploads), then check CSRF as usual.
+
+    The upload handlers must be set before anything reads the body, and the CSRF middleware reads it: so the
+    middleware is told to leave this view alone (csrf_exempt) and the view checks the token itself (csrf_protect),
+    after the handlers are in place."""
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        request.upload_handlers.insert(0, SizeLimitedUploads(request))
+        return csrf_protect(view)(request, *args, **kwargs)
+
+    return wrapped
+
+
+@_streamed_uploads
 @login_required
 @require_http_methods(["GET", "POST"])
 def referral_create(request):
@@ -105,6 +132,7 @@ def referral_create(request):
     )
 
 
+@_streamed_uploads
 @require_http_methods(["GET", "POST"])
 def referral_self_send(request):
     """A holder sends their dossier themselves; nothing leaves before they confirm their address."""
@@ -279,9 +307,11 @@ def line_answer(request, token):
             messages.error(request, " ".join(error.messages))
             line.refresh_from_db()
     referral = line.referral
+    # A recipient that declined, or let the line expire, no longer sees the holder (models.ReferralAttachment).
+    withdrawn = line.status in DOSSIER_WITHDRAWN_STATUSES
     others = (
         [other for other in referral.lines.select_related("offer__structure") if other.pk != line.pk]
-        if referral.share_answers
+        if referral.share_answers and not withdrawn
         else []
     )
     return render(
@@ -294,7 +324,8 @@ def line_answer(request, token):
             "token": token,
             "decline_form": decline_form,
             "close_form": close_form,
-            "attachments": referral.attachments.all(),
+            "attachments": [] if withdrawn else referral.attachments.all(),
+            "withdrawn": withdrawn,
             "next_offers": selectors.next_chain_offers(referral) if line.status == LineStatus.CLOSED else [],
         },
     )
@@ -304,6 +335,8 @@ def line_answer_attachment(request, token, attachment_pk):
     line = _line_from_answer_token(token)
     if line is None:
         return _invalid_link(request)
+    if line.status in DOSSIER_WITHDRAWN_STATUSES:
+        raise Http404
     return _serve_attachment(line.referral, attachment_pk)
 
 

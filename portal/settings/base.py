@@ -56,6 +56,8 @@ MIDDLEWARE = [
     "portal.observability.RequestIdMiddleware",
     "portal.resilience.HealthAndDatabaseDownMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the path or the query (a NUL byte would reach PostgreSQL and end in a 500).
+    "portal.middleware.RejectNulBytesMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -178,6 +180,12 @@ LINK_CHECK_USER_AGENT = f"GuichetESS-LinkChecker/1.0 (+{SITE_URL})"
 LINK_CHECK_ALLOW_PRIVATE_ADDRESSES = env_bool("LINK_CHECK_ALLOW_PRIVATE_ADDRESSES", False)
 # Referrals: the outbox flush re-queues e-mails left pending (broker down); the daily run sends reminders,
 # expires unanswered lines, sends satisfaction surveys and purges personal data.
+# Curators' imports (curation/services/uploads.py): checked before anything is parsed.
+IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
+# An XLSX is a zip: the sum of its members' declared sizes, read from the zip directory before unpacking.
+IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("IMPORT_MAX_UNPACKED_BYTES", 200 * 1024 * 1024))
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", 50_000))
+
 CELERY_IMPORTS = ["funding.referrals.tasks"]
 CELERY_BEAT_SCHEDULE = {
     # Each campaign's own period is data (UpdateCampaign.period_days): the daily tick starts those that are due.

@@ -16,6 +16,14 @@ from tests.factories import OfferFactory, StructureFactory, commune, make_curato
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _queued_imports_run_at_once(monkeypatch):
+    """Import tasks are queued after commit, which a test's transaction never reaches: queue them at once."""
+    from django.db import transaction
+
+    monkeypatch.setattr(transaction, "on_commit", lambda func, using=None, robust=False: func())
+
+
 def row(**values):
     base = {
         "structure_siret": "73282932000074",

@@ -233,3 +233,10 @@ def test_example_file_in_fixtures_imports_cleanly(settings):
     text = (settings.BASE_DIR / "fixtures" / "examples" / "offres-exemple.csv").read_text(encoding="utf-8")
     report = import_offers(text)
     assert report.offers_created >= 3
+
+
+def test_a_field_over_the_csv_modules_limit_is_a_french_row_error():
+    text = to_csv(row(offer_description="x" * 131_073))
+    with pytest.raises(ImportRejected) as rejected:
+        import_offers(text)
+    assert "un champ dépasse 131072 caractères" in str(rejected.value)

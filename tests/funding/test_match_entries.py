@@ -344,3 +344,46 @@ def test_two_concurrent_writers_leave_the_entries_of_the_final_state():
         writer.join()
     assert not MatchEntry.objects.filter(offer_id=offer.pk).exists()
     assert_current()
+
+
+def test_entries_wait_for_the_end_of_a_bulk_write_then_refresh_its_offers():
+    from django.db import transaction
+
+    from directory.services.bulk import bulk_write
+
+    kept = OfferFactory(coverage=["DEP-23"], stages=["emergence"])
+    assert_current()
+    with transaction.atomic(), bulk_write() as touched:
+        offer = OfferFactory(coverage=["DEP-23", "FR"], stages=["emergence"])
+        Offer.objects.filter(pk=kept.pk).update(title="Retitrée")
+        # Inside the bulk write the triggers wait: no entry for the new offer, the old title still there.
+        assert not MatchEntry.objects.filter(offer_id=offer.pk).exists()
+        assert MatchEntry.objects.get(offer_id=kept.pk).title_key != "retitree"
+        touched.update([offer.pk, kept.pk])
+    assert len(assert_current()) == 3
+
+
+def test_entries_follow_an_import_that_creates_renames_and_relinks():
+    from directory.services.importer import import_offers
+    from tests.directory.test_import import row, to_csv
+
+    import_offers(to_csv(row(), row(offer_ref="pret-1", offer_title="Prêt", stages="creation", coverage="REG-75")))
+    assert len(assert_current()) == 2 * 2 + 1
+    structure = Structure.objects.get(siret="73282932000074")
+    # An offer the file does not name: the structure's rename must still reach its entries.
+    OfferFactory(structure=structure, ref="hors-fichier", coverage=["FR"], stages=["emergence"])
+    import_offers(
+        to_csv(
+            row(structure_name="Coopérative renommée", stages="emergence", coverage="FR"),
+            row(
+                structure_name="Coopérative renommée",
+                offer_ref="pret-1",
+                offer_title="Prêt d'honneur",
+                stages="creation|developpement",
+                coverage="REG-75",
+            ),
+        )
+    )
+    stored = assert_current()
+    assert {entry[10] for entry in stored} == {tie_text("Coopérative renommée")}
+    assert len(stored) == 1 + 2 + 1
