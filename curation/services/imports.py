@@ -18,6 +18,7 @@ from curation.models import ImportBatch, ImportStatus
 from directory.models import Instrument, LegalForm, Network, Structure, Territory
 from directory.services.importer import COLUMNS, ImportRejected, import_offers
 from support_chain.models import Need, Stage
+from support_chain.white_zones import request_white_zones_refresh
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
@@ -176,6 +177,7 @@ def import_confirm(*, batch: ImportBatch, user) -> ImportBatch:
     batch.counts = report.counts()
     batch.applied_at = timezone.now()
     batch.save(update_fields=["status", "counts", "applied_at"])
+    request_white_zones_refresh()  # after commit, debounced
     return batch
 
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from accounts.scopes import is_curator_of
 from curation.models import EditReview, ReviewStatus, Submission, SubmissionKind
 from directory.models import Mode, Offer, PublicationStatus, Structure, StructureRole, Territory
+from support_chain.white_zones import request_white_zones_refresh
 
 # Queued by name: services never import tasks (the tasks import the services).
 SEND_SUBMISSION_ACKNOWLEDGEMENT = "curation.tasks.send_submission_acknowledgement"
@@ -188,6 +189,7 @@ def _require_pending(item) -> None:
 def edit_review_approve(*, review: EditReview, user, reason: str = "") -> EditReview:
     _require_pending(review)
     _review(review, status=ReviewStatus.APPROVED, user=user, reason=reason)
+    request_white_zones_refresh()  # after commit, debounced
     return review
 
 
@@ -274,6 +276,7 @@ def submission_approve(*, submission: Submission, user, reason: str = "") -> Str
     submission.structure = structure
     submission.save(update_fields=["structure"])
     _review(submission, status=ReviewStatus.APPROVED, user=user, reason=reason)
+    request_white_zones_refresh()  # after commit, debounced
     return structure
 
 

@@ -1,3 +1,4 @@
+from .reach import CommuneReach, ReachStatus, WhiteZoneRun
 from .structure import (
     CALL_DATE_FIELDS,
     STALE_AFTER,
@@ -31,6 +32,9 @@ from .vocabulary import (
 )
 
 __all__ = [
+    "CommuneReach",
+    "ReachStatus",
+    "WhiteZoneRun",
     "KIND_NARROWNESS",
     "STALE_AFTER",
     "Fee",

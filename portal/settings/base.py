@@ -177,6 +177,11 @@ CELERY_BEAT_SCHEDULE = {
     "referrals-daily": {"task": "funding.referrals.tasks.referral_daily", "schedule": crontab(hour=6, minute=15)},
     # Sign-ups never activated are deleted after a week (their link expires after three days).
     "accounts-purge-pending": {"task": "accounts.tasks.purge_pending_accounts", "schedule": crontab(hour=4, minute=30)},
+    # White zones of all France, every night (imports and approvals also queue their région, debounced).
+    "white-zones-nightly": {
+        "task": "support_chain.tasks.compute_white_zones_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 
 CACHES = {
@@ -229,4 +234,7 @@ LOGGING = {
 # A straight line is a proxy for travel time (30 km ≈ 30 to 40 minutes by road in rural France). Checked at
 # start-up: more than 0 and at most 200 (directory/geo.py).
 PROXIMITY_RADIUS_KM = float(os.environ.get("PROXIMITY_RADIUS_KM", "30"))
+# After an import or an approval, the white zones of the région are recomputed this many seconds later, once
+# for a burst of changes (support_chain/white_zones.py); None: only nightly and by `manage.py compute_white_zones`.
+WHITE_ZONES_REFRESH_DELAY = 300
 TERRITORIES_GEO_FIXTURE = BASE_DIR / "fixtures" / "territories" / "geo.json.gz"
