@@ -219,6 +219,7 @@ SPECTACULAR_SETTINGS = {
 # The territorial referential shipped with the code (see scripts/build_territories.py).
 TERRITORIES_FIXTURE = BASE_DIR / "fixtures" / "territories" / "cog.json.gz"
 DEMO_DIRECTORY_CSV = BASE_DIR / "fixtures" / "demo" / "directory.csv"
+DEMO_PERMANENCES_CSV = BASE_DIR / "fixtures" / "demo" / "permanences.csv"
 
 LOGGING = {
     "version": 1,
