@@ -234,7 +234,10 @@ LOGGING = {
 # address or a permanence in a third place) lies within this many km of the commune's point, in a straight line.
 # A straight line is a proxy for travel time (30 km ≈ 30 to 40 minutes by road in rural France). Checked at
 # start-up: more than 0 and at most 200 (directory/geo.py).
-PROXIMITY_RADIUS_KM = float(os.environ.get("PROXIMITY_RADIUS_KM", "30"))
+try:
+    PROXIMITY_RADIUS_KM = float(os.environ.get("PROXIMITY_RADIUS_KM", "30"))
+except ValueError:  # not a number: kept as given, so the system check names it in French
+    PROXIMITY_RADIUS_KM = os.environ["PROXIMITY_RADIUS_KM"]
 # After an import or an approval, the white zones of the région are recomputed this many seconds later, once
 # for a burst of changes (support_chain/white_zones.py); None: only nightly and by `manage.py compute_white_zones`.
 WHITE_ZONES_REFRESH_DELAY = 300

@@ -111,7 +111,7 @@ def test_bounding_box_holds_the_circle():
         assert min_lat <= lat2 <= max_lat and min_lon <= lon2 <= max_lon
 
 
-@pytest.mark.parametrize("radius", [0, -5, 250])
+@pytest.mark.parametrize("radius", [0, -5, 250, "trente"])
 def test_a_radius_out_of_bounds_is_a_system_check_error(settings, radius):
     settings.PROXIMITY_RADIUS_KM = radius
     with pytest.raises(SystemCheckError, match="PROXIMITY_RADIUS_KM"):
