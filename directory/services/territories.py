@@ -121,6 +121,16 @@ def _rows_from_fixture(data: dict, geo: dict | None = None) -> list[dict]:
     return rows
 
 
+def located_communes(rows: list[dict]) -> tuple[int, list[str], list[str]]:
+    """(communes with a point, « name (code) » of those placed at their EPCI's point, of those without a point)."""
+    communes = [row for row in rows if row["kind"] == TerritoryKind.COMMUNE]
+    return (
+        sum(row["latitude"] is not None for row in communes),
+        sorted(f"{row['name']} ({row['code']})" for row in communes if row["point_source"] == PointSource.EPCI),
+        sorted(f"{row['name']} ({row['code']})" for row in communes if row["latitude"] is None),
+    )
+
+
 def _desired_links(rows: list[dict]) -> set[tuple[str, str, int]]:
     """(descendant key, ancestor key, depth) for every COG territory, itself included at depth 0."""
     links = set()
@@ -171,12 +181,7 @@ def load_territories(
         _sync_postal_codes(rows, ids, report, progress)
         if geo is not None:
             _sync_boundaries(geo, ids, report, progress)
-        communes = [row for row in rows if row["kind"] == TerritoryKind.COMMUNE]
-        report.points = sum(row["latitude"] is not None for row in communes)
-        report.epci_points = sorted(
-            f"{row['name']} ({row['code']})" for row in communes if row["point_source"] == PointSource.EPCI
-        )
-        report.without_point = sorted(f"{row['name']} ({row['code']})" for row in communes if row["latitude"] is None)
+        report.points, report.epci_points, report.without_point = located_communes(rows)
         source = data["source"] + (f" + {geo['source']}" if geo else "")
         ReferentialVersion.objects.update_or_create(name="cog", defaults={"checksum": checksum, "source": source})
     return report
