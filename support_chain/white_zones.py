@@ -188,8 +188,7 @@ def compute_white_zones(
         links = links.filter(descendant__region=region)
     for descendant, ancestor in links.values_list("descendant_id", "ancestor_id"):
         ancestors[descendant].append(ancestor)
-    wanted = {ancestor for ids in ancestors.values() for ancestor in ids}
-    covered, groups = _offer_groups(wanted)
+    covered, groups = _offer_groups(region)
     progress("Lecture de l'annuaire", 1, 1)
     rows = []
     by_status = defaultdict(int)
@@ -241,32 +240,36 @@ def compute_white_zones(
     )
 
 
-def _offer_groups(wanted: set[int]) -> tuple[set[tuple[int, int]], dict[tuple[int, int], PlaceIndex]]:
+def _offer_groups(region: Territory | None) -> tuple[set[tuple[int, int]], dict[tuple[int, int], PlaceIndex]]:
     """({(territory id, stage id) covered by a public offer}, {(territory id, stage id): présentiel places}).
 
-    Six queries whatever the size of the directory; only the offers covering one of the `wanted` territories.
+    Five queries whatever the size of the directory; for a région, only the offers covering one of its communes'
+    ancestors (subqueries, never lists of ids: SQLite bounds their length).
     """
-    public = Offer.objects.published()
+    coverage_rows = Offer.coverage.through.objects.filter(offer__in=Offer.objects.published())
+    if region is not None:
+        coverage_rows = coverage_rows.filter(
+            territory_id__in=TerritoryLink.objects.filter(
+                descendant__kind=TerritoryKind.COMMUNE, descendant__region=region
+            ).values("ancestor_id")
+        )
     coverage = defaultdict(list)
-    for offer_id, territory_id in Offer.coverage.through.objects.filter(
-        offer__in=public, territory_id__in=_id_filter(wanted)
-    ).values_list("offer_id", "territory_id"):
+    for offer_id, territory_id in coverage_rows.values_list("offer_id", "territory_id"):
         coverage[offer_id].append(territory_id)
+    public = Offer.objects.published().filter(pk__in=coverage_rows.values("offer_id"))
     offers = {
         pk: (structure_id, presentiel)
-        for pk, structure_id, presentiel in public.filter(pk__in=_id_filter(coverage)).values_list(
-            "pk", "structure_id", Mode.IN_PERSON.field_name
-        )
+        for pk, structure_id, presentiel in public.values_list("pk", "structure_id", Mode.IN_PERSON.field_name)
     }
     stages = defaultdict(list)
-    for offer_id, stage_id in Offer.stages.through.objects.filter(offer_id__in=_id_filter(offers)).values_list(
+    for offer_id, stage_id in Offer.stages.through.objects.filter(offer__in=public.values("pk")).values_list(
         "offer_id", "stage_id"
     ):
         stages[offer_id].append(stage_id)
     located = Structure.objects.filter(latitude__isnull=False, longitude__isnull=False)
     own_place = {
         pk: (lat, lon)
-        for pk, lat, lon in located.filter(pk__in={s for s, _p in offers.values()}).values_list(
+        for pk, lat, lon in located.filter(pk__in=public.values("structure_id")).values_list(
             "pk", "latitude", "longitude"
         )
     }
@@ -290,11 +293,6 @@ def _offer_groups(wanted: set[int]) -> tuple[set[tuple[int, int]], dict[tuple[in
                     for lat, lon in places:
                         index.add(lat, lon, offer_id)
     return covered, groups
-
-
-def _id_filter(ids: Iterable[int]):
-    """Ids for an `__in` filter: a sorted list (SQLite's variable limit is far above our counts in one query)."""
-    return sorted(ids)
 
 
 # --- Reading what is stored ------------------------------------------------------------------------------
