@@ -1,7 +1,8 @@
 """White zones: for every commune × stage, is support reachable in person, only at a distance, or not at all.
 
 The rule is directory's (`Offer.objects.published().reachable_from(commune)`, directory/models/structure.py):
-an offer reaches commune C **in person** when it is public, its modes include présentiel, its coverage covers C
+an offer reaches commune C **in person** when it is public and current (not a call for projects closed
+today), its modes include présentiel, its coverage covers C
 (C or one of its ancestors, through the closure table) and one of its places (its structure's address, or a
 published third place where the structure holds a permanence for it or for all its offers) lies within
 `PROXIMITY_RADIUS_KM` of C's point. An offer that covers C otherwise is « à distance »: C is `remote_only` for
@@ -246,7 +247,9 @@ def _offer_groups(region: Territory | None) -> tuple[set[tuple[int, int]], dict[
     Five queries whatever the size of the directory; for a région, only the offers covering one of its communes'
     ancestors (subqueries, never lists of ids: SQLite bounds their length).
     """
-    coverage_rows = Offer.coverage.through.objects.filter(offer__in=Offer.objects.published())
+    # A call for projects closed today covers nobody (the directory's rule of a current offer).
+    current = Offer.objects.published().not_closed_on(timezone.localdate())
+    coverage_rows = Offer.coverage.through.objects.filter(offer__in=current)
     if region is not None:
         coverage_rows = coverage_rows.filter(
             territory_id__in=TerritoryLink.objects.filter(
@@ -256,7 +259,7 @@ def _offer_groups(region: Territory | None) -> tuple[set[tuple[int, int]], dict[
     coverage = defaultdict(list)
     for offer_id, territory_id in coverage_rows.values_list("offer_id", "territory_id"):
         coverage[offer_id].append(territory_id)
-    public = Offer.objects.published().filter(pk__in=coverage_rows.values("offer_id"))
+    public = current.filter(pk__in=coverage_rows.values("offer_id"))
     offers = {
         pk: (structure_id, presentiel)
         for pk, structure_id, presentiel in public.values_list("pk", "structure_id", Mode.IN_PERSON.field_name)

@@ -1,5 +1,6 @@
 """White zones (support_chain/white_zones.py): commune × stage reached in person, only at a distance, or not at all."""
 
+import datetime
 import json
 import math
 
@@ -27,6 +28,9 @@ def hand_built():
     lat, lon = north_of(a, 10)
     near_a = StructureFactory(commune=a, latitude=lat, longitude=lon, name="Accueil de Guéret")
     OfferFactory(structure=near_a, mode_presentiel=True, coverage=["DEP-23"], stages=["emergence"])
+    # A closed call for projects, in person and near A, covers nobody.
+    closed_on = datetime.date.today() - datetime.timedelta(days=1)
+    OfferFactory(structure=near_a, mode_presentiel=True, coverage=["DEP-23"], stages=["creation"], closes_on=closed_on)
     national = StructureFactory(commune=commune("75056"), latitude=48.8566, longitude=2.3522)
     OfferFactory(structure=national, mode_distance=True, coverage=["FR"], stages=["emergence", "creation"])
     return a, b, (lat, lon)
