@@ -64,58 +64,80 @@ def _no_progress(phase: str, done: int, total: int) -> None:
 CELL_DEGREES = 0.25
 BRUTE_FORCE_BELOW = 24  # points: below this, a group is scanned whole
 MAX_RINGS = 12  # beyond this many rings of cells (~300 km), scanning every point is cheaper
+NOTHING = 2.0  # above any haversine « a » (which lies in [0, 1]): no place at all
+
+# Distances are compared as the haversine's « a » (monotonic in the distance): one sine pair per place, and the
+# square root and arcsine only for the nearest one. `_km` converts back, `_a` converts a radius.
+
+
+def _a(km: float) -> float:
+    return math.sin(km / (2 * EARTH_RADIUS_KM)) ** 2
+
+
+def _km(a: float) -> float:
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
 class PlaceIndex:
     """The places of a group of offers on a grid of CELL_DEGREES cells, for « within R » and « nearest »."""
 
     def __init__(self):
-        self.points: list[tuple[float, float, int]] = []  # (lat, lon, offer id)
-        self.cells: dict[tuple[int, int], list[tuple[float, float, int]]] = defaultdict(list)
+        self.points: list[tuple[float, float, float, int]] = []  # (latitude rad, longitude rad, cos lat, offer id)
+        self.cells: dict[tuple[int, int], list[tuple[float, float, float, int]]] = defaultdict(list)
+
+    @property
+    def is_small(self) -> bool:
+        return len(self.points) < BRUTE_FORCE_BELOW
 
     def add(self, lat: float, lon: float, offer_id: int) -> None:
-        point = (lat, lon, offer_id)
+        phi = math.radians(lat)
+        point = (phi, math.radians(lon), math.cos(phi), offer_id)
         self.points.append(point)
         self.cells[(math.floor(lat / CELL_DEGREES), math.floor(lon / CELL_DEGREES))].append(point)
 
-    def query(self, lat: float, lon: float, radius_km: float, box: tuple[int, int, int, int]):
-        """(ids of the offers with a place within radius_km, distance of the nearest place at any distance).
+    def within(self, here, box: tuple[int, int, int, int]) -> tuple[set[int], float]:
+        """(ids of the offers with a place within the radius, « a » of the nearest place seen).
 
-        `box` is `cell_box(lat, lon, radius_km)`: the cells holding every point within the radius.
+        `here` is `_here(lat, lon, radius_km)`, `box` is `cell_box(lat, lon, radius_km)`: the cells holding every
+        place within the radius. A small group is scanned whole, so its nearest is exact; a larger one's nearest
+        is exact only when something lies within the radius (else ask `nearest`).
         """
-        if len(self.points) < BRUTE_FORCE_BELOW:
-            return _scan(self.points, lat, lon, radius_km)
-        within, best = set(), None
+        if self.is_small:
+            return _scan(self.points, here)
+        within, best = set(), NOTHING
+        cells = self.cells
         i_min, i_max, j_min, j_max = box
         for i in range(i_min, i_max + 1):
             for j in range(j_min, j_max + 1):
-                points = self.cells.get((i, j))
+                points = cells.get((i, j))
                 if points:
-                    found, nearest = _scan(points, lat, lon, radius_km)
-                    within |= found
-                    if nearest is not None and (best is None or nearest < best):
+                    found, nearest = _scan(points, here)
+                    if found:
+                        within |= found
+                    if nearest < best:
                         best = nearest
-        if within:
-            return within, best  # every place within the radius lies in the box: the nearest is among them
-        return within, self._nearest(lat, lon)
+        return within, best
 
-    def _nearest(self, lat: float, lon: float) -> float | None:
-        """The nearest place, searched ring of cells by ring of cells from the point's own cell."""
-        i0, j0 = math.floor(lat / CELL_DEGREES), math.floor(lon / CELL_DEGREES)
+    def nearest(self, here, best: float = NOTHING) -> float:
+        """« a » of the nearest place (or `best` if none is nearer), ring of cells by ring of cells."""
+        lat = math.degrees(here[0])
+        i0, j0 = math.floor(lat / CELL_DEGREES), math.floor(math.degrees(here[1]) / CELL_DEGREES)
         cell_km = math.radians(CELL_DEGREES) * EARTH_RADIUS_KM
-        best = None
         for ring in range(MAX_RINGS + 1):
-            # Every point of this ring lies at least (ring - 1) cells away, in latitude or in (shrunk) longitude.
+            # Every place of this ring lies at least (ring - 1) cells away, in latitude or in (shrunk) longitude.
             shrink = math.cos(math.radians(min(89.0, abs(lat) + (ring + 1) * CELL_DEGREES)))
-            if best is not None and max(0, ring - 1) * cell_km * shrink > best:
+            if best < NOTHING and _a(max(0, ring - 1) * cell_km * shrink) > best:
                 return best
             for i, j in _ring(i0, j0, ring):
                 points = self.cells.get((i, j))
                 if points:
-                    _found, nearest = _scan(points, lat, lon, 0)
-                    if nearest is not None and (best is None or nearest < best):
-                        best = nearest
-        return _scan(self.points, lat, lon, 0)[1]  # far from everything: scan it all once
+                    best = min(best, _scan(points, here)[1])
+        return min(best, _scan(self.points, here)[1])  # far from everything: scan it all once
+
+
+def _here(lat: float, lon: float, radius_km: float) -> tuple[float, float, float, float]:
+    phi = math.radians(lat)
+    return (phi, math.radians(lon), math.cos(phi), _a(radius_km))
 
 
 def cell_box(lat: float, lon: float, radius_km: float) -> tuple[int, int, int, int]:
@@ -141,18 +163,16 @@ def _ring(i0: int, j0: int, ring: int):
         yield i, j0 + ring
 
 
-def _scan(points, lat, lon, radius_km):
-    within, best = set(), None
-    phi1 = math.radians(lat)
-    cos1 = math.cos(phi1)
-    for plat, plon, offer_id in points:
-        phi2 = math.radians(plat)
-        a = math.sin((phi2 - phi1) / 2) ** 2 + cos1 * math.cos(phi2) * math.sin(math.radians(plon - lon) / 2) ** 2
-        distance = 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
-        if distance <= radius_km:
+def _scan(points, here) -> tuple[set[int], float]:
+    phi1, lam1, cos1, a_radius = here
+    sin = math.sin
+    within, best = set(), NOTHING
+    for phi2, lam2, cos2, offer_id in points:
+        a = sin((phi2 - phi1) * 0.5) ** 2 + cos1 * cos2 * sin((lam2 - lam1) * 0.5) ** 2
+        if a <= a_radius:
             within.add(offer_id)
-        if best is None or distance < best:
-            best = distance
+        if a < best:
+            best = a
     return within, best
 
 
@@ -195,18 +215,28 @@ def compute_white_zones(
     by_status = defaultdict(int)
     for done, (commune_id, lat, lon) in enumerate(communes, start=1):
         mine = ancestors[commune_id]
-        box = cell_box(lat, lon, radius) if lat is not None and lon is not None else None
+        located = lat is not None and lon is not None
+        if located:
+            box, here = cell_box(lat, lon, radius), _here(lat, lon, radius)
         for stage_id in stages:
-            in_person, nearest = set(), None
-            if lat is not None and lon is not None:
+            in_person, best, large = set(), NOTHING, []
+            if located:
                 for territory_id in mine:
                     index = groups.get((territory_id, stage_id))
                     if index is None:
                         continue
-                    found, distance = index.query(lat, lon, radius, box)
-                    in_person |= found
-                    if distance is not None and (nearest is None or distance < nearest):
-                        nearest = distance
+                    found, nearest = index.within(here, box)
+                    if found:
+                        in_person |= found
+                    if nearest < best:
+                        best = nearest
+                    if not index.is_small:
+                        large.append(index)
+                if not in_person:
+                    # Nothing within the radius: the nearest place may lie outside the boxes of the large groups.
+                    for index in large:
+                        best = index.nearest(here, best)
+            nearest = _km(best) if best < NOTHING else None
             if in_person:
                 status = ReachStatus.IN_PERSON
             elif any((territory_id, stage_id) in covered for territory_id in mine):
