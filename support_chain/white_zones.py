@@ -39,6 +39,7 @@ from directory.models import (
     Permanence,
     PublicationStatus,
     ReachStatus,
+    ReachSummary,
     Structure,
     Territory,
     TerritoryKind,
@@ -259,6 +260,7 @@ def compute_white_zones(
             progress,
             "Enregistrement",
         )
+        _summarise(region, progress)
         WhiteZoneRun.objects.create(
             region=region, radius_km=radius, communes=len(commune_ids), started_at=started, finished_at=timezone.now()
         )
@@ -268,6 +270,32 @@ def compute_white_zones(
         radius_km=radius,
         seconds=(timezone.now() - started).total_seconds(),
         by_status=dict(by_status),
+    )
+
+
+def _summarise(region: Territory | None, progress: Progress) -> None:
+    """Rewrite ReachSummary for every territory above the computed communes, from the stored communes' rows."""
+    above = TerritoryLink.objects.filter(descendant__kind=TerritoryKind.COMMUNE).exclude(
+        ancestor__kind=TerritoryKind.COMMUNE
+    )
+    if region is not None:
+        above = above.filter(descendant__region=region)
+    affected = above.values("ancestor_id").distinct()
+    stale = ReachSummary.objects.filter(territory_id__in=affected)
+    stale._raw_delete(stale.db)
+    sums = (
+        CommuneReach.objects.filter(commune__ancestor_links__ancestor__in=affected)
+        .values_list("commune__ancestor_links__ancestor", "stage", "status")
+        .annotate(population=Sum("commune__population"), communes=Count("pk"))
+        .order_by()
+    )
+    rows = [(territory, stage, status, population or 0, count) for territory, stage, status, population, count in sums]
+    insert_many(
+        ReachSummary._meta.db_table,
+        ["territory_id", "stage_id", "status", "population", "communes"],
+        rows,
+        progress,
+        "Agrégats",
     )
 
 
@@ -404,18 +432,15 @@ def territories_for(region: Territory, departement: Territory | None = None) -> 
 
 
 def _cells(territories: list[Territory], stages: list[Stage]) -> dict[int, dict[int, Cell]]:
-    """{territory id: {stage id: Cell}} from the stored reaches of their communes, in one grouped query."""
+    """{territory id: {stage id: Cell}} from the stored summaries (written with the communes' rows), one query."""
     cells = {t.pk: {s.pk: Cell(t, s) for s in stages} for t in territories}
-    rows = (
-        CommuneReach.objects.filter(commune__ancestor_links__ancestor__in=[t.pk for t in territories])
-        .values_list("commune__ancestor_links__ancestor", "stage", "status")
-        .annotate(population=Sum("commune__population"), communes=Count("pk"))
-        .order_by()
+    rows = ReachSummary.objects.filter(territory__in=[t.pk for t in territories]).values_list(
+        "territory_id", "stage_id", "status", "population", "communes"
     )
     for territory_id, stage_id, status, population, count in rows:
         cell = cells[territory_id].get(stage_id)
         if cell is not None:
-            cell.population[status] = population or 0
+            cell.population[status] = population
             cell.communes[status] = count
     return cells
 

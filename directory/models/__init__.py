@@ -1,4 +1,4 @@
-from .reach import CommuneReach, ReachStatus, WhiteZoneRun
+from .reach import CommuneReach, ReachStatus, ReachSummary, WhiteZoneRun
 from .structure import (
     CALL_DATE_FIELDS,
     STALE_AFTER,
@@ -34,6 +34,7 @@ from .vocabulary import (
 __all__ = [
     "CommuneReach",
     "ReachStatus",
+    "ReachSummary",
     "WhiteZoneRun",
     "KIND_NARROWNESS",
     "STALE_AFTER",

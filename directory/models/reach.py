@@ -34,6 +34,25 @@ class CommuneReach(models.Model):
         return f"{self.commune_id} × {self.stage_id}: {self.status}"
 
 
+class ReachSummary(models.Model):
+    """The stored reaches of a territory's communes (EPCI, département, région, France, zone) for one stage and one
+    status: inhabitants and communes. Rewritten with the communes' rows, so pages read a few rows, not sums."""
+
+    territory = models.ForeignKey(Territory, models.CASCADE, related_name="+", verbose_name=_("territoire"))
+    stage = models.ForeignKey(Stage, models.CASCADE, related_name="+", verbose_name=_("étape"))
+    status = models.CharField(_("situation"), max_length=12, choices=ReachStatus.choices)
+    population = models.PositiveBigIntegerField(_("habitants"), default=0)
+    communes = models.PositiveIntegerField(_("communes"), default=0)
+
+    class Meta:
+        verbose_name = _("zones blanches d'un territoire")
+        verbose_name_plural = _("zones blanches des territoires")
+        constraints = [models.UniqueConstraint(fields=["territory", "stage", "status"], name="reach_summary_unique")]
+
+    def __str__(self):
+        return f"{self.territory_id} × {self.stage_id}: {self.status}"
+
+
 class WhiteZoneRun(models.Model):
     """One computation of the white zones (all of France, or one région): when, with which radius, how long."""
 
