@@ -11,8 +11,9 @@ place of a présentiel offer covering C for the stage, whatever the radius.
 
 `compute_white_zones()` reads the directory in a fixed number of queries, measures distances in Python
 (haversine of directory/geo.py over a grid of places: the same figures as the database's expression) and
-rewrites `CommuneReach` for France or one région. The pages and `manage.py white_zones` read that table and
-aggregate it by EPCI, département and région, in inhabitants and communes (`reach_summary`).
+rewrites `CommuneReach` for France or one région, then `ReachSummary`, its sums in inhabitants and communes for
+every EPCI, département, région, zone and France above those communes. The pages read the sums
+(`reach_summary`), `manage.py white_zones` the communes' rows (`territory_report`).
 
 Refreshing: nightly (beat), by `manage.py compute_white_zones [--region REG-xx]`, and after imports and
 approvals through `request_white_zones_refresh`, debounced (one run per région per WHITE_ZONES_REFRESH_DELAY).
