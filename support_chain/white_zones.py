@@ -81,60 +81,62 @@ def _km(a: float) -> float:
 
 
 class PlaceIndex:
-    """The places of a group of offers on a grid of CELL_DEGREES cells, for « within R » and « nearest »."""
+    """The présentiel places of the offers covering one territory, on a grid of CELL_DEGREES cells.
+
+    Each place carries its offer and the offer's stages (as indexes 0…6), so one pass over the places near a
+    commune answers every stage at once.
+    """
 
     def __init__(self):
-        self.points: list[tuple[float, float, float, int]] = []  # (latitude rad, longitude rad, cos lat, offer id)
-        self.cells: dict[tuple[int, int], list[tuple[float, float, float, int]]] = defaultdict(list)
+        self.points: list[tuple] = []  # (latitude rad, longitude rad, cos latitude, offer id, stage indexes)
+        self.cells: dict[tuple[int, int], list[tuple]] = defaultdict(list)
 
     @property
     def is_small(self) -> bool:
         return len(self.points) < BRUTE_FORCE_BELOW
 
-    def add(self, lat: float, lon: float, offer_id: int) -> None:
+    def add(self, lat: float, lon: float, offer_id: int, stages: tuple[int, ...] = (0,)) -> None:
         phi = math.radians(lat)
-        point = (phi, math.radians(lon), math.cos(phi), offer_id)
+        point = (phi, math.radians(lon), math.cos(phi), offer_id, stages)
         self.points.append(point)
         self.cells[(math.floor(lat / CELL_DEGREES), math.floor(lon / CELL_DEGREES))].append(point)
 
-    def within(self, here, box: tuple[int, int, int, int]) -> tuple[set[int], float]:
-        """(ids of the offers with a place within the radius, « a » of the nearest place seen).
+    def within(self, here, box: tuple[int, int, int, int], within: list[set], best: list[float]) -> None:
+        """Add to `within[k]` the offers of stage k with a place within the radius; lower `best[k]` to the « a » of
+        the nearest place of stage k seen.
 
         `here` is `_here(lat, lon, radius_km)`, `box` is `cell_box(lat, lon, radius_km)`: the cells holding every
-        place within the radius. A small group is scanned whole, so its nearest is exact; a larger one's nearest
-        is exact only when something lies within the radius (else ask `nearest`).
+        place within the radius. A small index is scanned whole, so its nearest is exact; a larger one's nearest
+        for stage k is exact only when something of stage k lies within the radius (else ask `nearest`).
         """
         if self.is_small:
-            return _scan(self.points, here)
-        within, best = set(), NOTHING
+            _scan(self.points, here, within, best)
+            return
         cells = self.cells
         i_min, i_max, j_min, j_max = box
         for i in range(i_min, i_max + 1):
             for j in range(j_min, j_max + 1):
                 points = cells.get((i, j))
                 if points:
-                    found, nearest = _scan(points, here)
-                    if found:
-                        within |= found
-                    if nearest < best:
-                        best = nearest
-        return within, best
+                    _scan(points, here, within, best)
 
-    def nearest(self, here, best: float = NOTHING) -> float:
-        """« a » of the nearest place (or `best` if none is nearer), ring of cells by ring of cells."""
+    def nearest(self, here, stages: set[int], best: list[float]) -> None:
+        """Lower `best[k]` for each stage k of `stages` to the « a » of its nearest place, ring of cells by ring."""
         lat = math.degrees(here[0])
         i0, j0 = math.floor(lat / CELL_DEGREES), math.floor(math.degrees(here[1]) / CELL_DEGREES)
         cell_km = math.radians(CELL_DEGREES) * EARTH_RADIUS_KM
+        ignored = [set() for _ in best]  # `within` is not wanted here
         for ring in range(MAX_RINGS + 1):
             # Every place of this ring lies at least (ring - 1) cells away, in latitude or in (shrunk) longitude.
             shrink = math.cos(math.radians(min(89.0, abs(lat) + (ring + 1) * CELL_DEGREES)))
-            if best < NOTHING and _a(max(0, ring - 1) * cell_km * shrink) > best:
-                return best
+            floor = _a(max(0, ring - 1) * cell_km * shrink)
+            if all(best[k] < NOTHING and floor > best[k] for k in stages):
+                return
             for i, j in _ring(i0, j0, ring):
                 points = self.cells.get((i, j))
                 if points:
-                    best = min(best, _scan(points, here)[1])
-        return min(best, _scan(self.points, here)[1])  # far from everything: scan it all once
+                    _scan(points, here, ignored, best)
+        _scan(self.points, here, ignored, best)  # far from everything: scan it all once
 
 
 def _here(lat: float, lon: float, radius_km: float) -> tuple[float, float, float, float]:
@@ -165,17 +167,17 @@ def _ring(i0: int, j0: int, ring: int):
         yield i, j0 + ring
 
 
-def _scan(points, here) -> tuple[set[int], float]:
+def _scan(points, here, within: list[set], best: list[float]) -> None:
     phi1, lam1, cos1, a_radius = here
     sin = math.sin
-    within, best = set(), NOTHING
-    for phi2, lam2, cos2, offer_id in points:
+    for phi2, lam2, cos2, offer_id, stages in points:
         a = sin((phi2 - phi1) * 0.5) ** 2 + cos1 * cos2 * sin((lam2 - lam1) * 0.5) ** 2
         if a <= a_radius:
-            within.add(offer_id)
-        if a < best:
-            best = a
-    return within, best
+            for k in stages:
+                within[k].add(offer_id)
+        for k in stages:
+            if a < best[k]:
+                best[k] = a
 
 
 # --- Computation -----------------------------------------------------------------------------------------
@@ -211,42 +213,37 @@ def compute_white_zones(
         links = links.filter(descendant__region=region)
     for descendant, ancestor in links.values_list("descendant_id", "ancestor_id"):
         ancestors[descendant].append(ancestor)
-    covered, groups = _offer_groups(region)
+    covered, groups = _offer_groups(region, stages)
     progress("Lecture de l'annuaire", 1, 1)
     rows = []
     by_status = defaultdict(int)
     for done, (commune_id, lat, lon) in enumerate(communes, start=1):
         mine = ancestors[commune_id]
-        located = lat is not None and lon is not None
-        if located:
+        within, best = [set() for _ in stages], [NOTHING] * len(stages)
+        if lat is not None and lon is not None:
             box, here = cell_box(lat, lon, radius), _here(lat, lon, radius)
-        for stage_id in stages:
-            in_person, best, large = set(), NOTHING, []
-            if located:
-                for territory_id in mine:
-                    index = groups.get((territory_id, stage_id))
-                    if index is None:
-                        continue
-                    found, nearest = index.within(here, box)
-                    if found:
-                        in_person |= found
-                    if nearest < best:
-                        best = nearest
+            large = []
+            for territory_id in mine:
+                index = groups.get(territory_id)
+                if index is not None:
+                    index.within(here, box, within, best)
                     if not index.is_small:
                         large.append(index)
-                if not in_person:
-                    # Nothing within the radius: the nearest place may lie outside the boxes of the large groups.
-                    for index in large:
-                        best = index.nearest(here, best)
-            nearest = _km(best) if best < NOTHING else None
-            if in_person:
+            missing = {k for k, found in enumerate(within) if not found}
+            if missing and large:
+                # Nothing of these stages within the radius: their nearest place may lie outside the boxes.
+                for index in large:
+                    index.nearest(here, missing, best)
+        for k, stage_id in enumerate(stages):
+            if within[k]:
                 status = ReachStatus.IN_PERSON
             elif any((territory_id, stage_id) in covered for territory_id in mine):
                 status = ReachStatus.REMOTE_ONLY
             else:
                 status = ReachStatus.NONE
             by_status[status] += 1
-            rows.append((commune_id, stage_id, status, len(in_person), round(nearest, 3) if nearest else nearest))
+            nearest = round(_km(best[k]), 3) if best[k] < NOTHING else None
+            rows.append((commune_id, stage_id, status, len(within[k]), nearest))
         if done % 500 == 0 or done == len(communes):
             progress("Communes", done, len(communes))
     with transaction.atomic():
@@ -300,8 +297,8 @@ def _summarise(region: Territory | None, progress: Progress) -> None:
     )
 
 
-def _offer_groups(region: Territory | None) -> tuple[set[tuple[int, int]], dict[tuple[int, int], PlaceIndex]]:
-    """({(territory id, stage id) covered by a public offer}, {(territory id, stage id): présentiel places}).
+def _offer_groups(region: Territory | None, stage_ids: list[int]) -> tuple[set[tuple[int, int]], dict[int, PlaceIndex]]:
+    """({(territory id, stage id) covered by a public offer}, {territory id: présentiel places of its offers}).
 
     Five queries whatever the size of the directory; for a région, only the offers covering one of its communes'
     ancestors (subqueries, never lists of ids: SQLite bounds their length).
@@ -340,6 +337,7 @@ def _offer_groups(region: Territory | None) -> tuple[set[tuple[int, int]], dict[
         place__in=located.filter(status=PublicationStatus.PUBLISHED)
     ).values_list("host_id", "offer_id", "place__latitude", "place__longitude"):
         permanences[host_id].append((offer_id, lat, lon))
+    position = {stage_id: k for k, stage_id in enumerate(stage_ids)}
     covered, groups = set(), {}
     for offer_id, (structure_id, presentiel) in offers.items():
         places = []
@@ -347,13 +345,14 @@ def _offer_groups(region: Territory | None) -> tuple[set[tuple[int, int]], dict[
             if structure_id in own_place:
                 places.append(own_place[structure_id])
             places += [(lat, lon) for for_offer, lat, lon in permanences[structure_id] if for_offer in (None, offer_id)]
+        indexes = tuple(position[stage_id] for stage_id in stages[offer_id] if stage_id in position)
         for territory_id in coverage[offer_id]:
             for stage_id in stages[offer_id]:
                 covered.add((territory_id, stage_id))
-                if places:
-                    index = groups.setdefault((territory_id, stage_id), PlaceIndex())
-                    for lat, lon in places:
-                        index.add(lat, lon, offer_id)
+            if places and indexes:
+                index = groups.setdefault(territory_id, PlaceIndex())
+                for lat, lon in places:
+                    index.add(lat, lon, offer_id, indexes)
     return covered, groups
 
 

@@ -158,25 +158,29 @@ def test_refresh_is_queued_once_per_delay_and_runs_the_task(
 
 
 def test_the_place_grid_finds_what_a_scan_of_every_place_finds():
-    """The grid (large groups of places) gives the same offers within the radius and the same nearest place."""
+    """The grid (large groups of places) gives the same offers within the radius and the same nearest place,
+    stage by stage."""
     import random
 
     from directory.geo import haversine_km
-    from support_chain.white_zones import PlaceIndex, _here, _km, cell_box
+    from support_chain.white_zones import NOTHING, PlaceIndex, _here, _km, cell_box
 
     rng = random.Random(13)
     index, places = PlaceIndex(), []
     for offer_id in range(400):
         lat, lon = rng.uniform(42.5, 51), rng.uniform(-4.5, 8)
-        index.add(lat, lon, offer_id)
-        places.append((lat, lon, offer_id))
+        stages = tuple(sorted(rng.sample(range(3), rng.randint(1, 2))))
+        index.add(lat, lon, offer_id, stages)
+        places.append((lat, lon, offer_id, stages))
     assert not index.is_small
     for _ in range(300):
         lat, lon = rng.uniform(41, 52), rng.uniform(-6, 10)
         radius = rng.choice([5, 30, 60])
-        distances = [(haversine_km(lat, lon, plat, plon), offer_id) for plat, plon, offer_id in places]
         here = _here(lat, lon, radius)
-        found, best = index.within(here, cell_box(lat, lon, radius))
-        assert found == {offer_id for distance, offer_id in distances if distance <= radius}
-        nearest = _km(best if found else index.nearest(here, best))
-        assert nearest == pytest.approx(min(distances)[0], abs=1e-6)
+        within, best = [set(), set(), set()], [NOTHING] * 3
+        index.within(here, cell_box(lat, lon, radius), within, best)
+        index.nearest(here, {k for k in range(3) if not within[k]}, best)
+        for k in range(3):
+            distances = [(haversine_km(lat, lon, p[0], p[1]), p[2]) for p in places if k in p[3]]
+            assert within[k] == {offer_id for distance, offer_id in distances if distance <= radius}
+            assert _km(best[k]) == pytest.approx(min(distances)[0], abs=1e-6)
