@@ -6,8 +6,9 @@
 criterion that does not apply, e.g. the amounts of a non-funding offer, neither gives nor costs points).
 
 Structure (weights sum to 60): presentation 12 · contact e-mail or phone 10 · at least one published offer 10
-(without one, the structure appears in no « parcours ») · website 6 · coordinates (the map) 6 · address 5 ·
-legal form 4 · opening hours 4 · accessibility 3.
+(without one, the structure appears in no « parcours ») · website 6 · coordinates 6 (the map, and proximity:
+without them the structure's place is « lieu inconnu », never near anyone) · address 5 · legal form 4 · opening
+hours 4 · accessibility 3.
 
 Offer: description 12 · how to access it 10 · a page or an e-mail to reach it 10 · needs met 8 · territories
 covered 8 · stages 6 (54 in all); a funding offer adds its instrument 4 and an amount 4; a call for projects
@@ -308,7 +309,10 @@ STRUCTURE_RULES = Rules(
             6,
             Check(
                 NotNull("latitude") & NotNull("longitude"),
-                gettext_lazy("Placez la structure sur la carte (latitude et longitude, à demander à la CRESS)"),
+                gettext_lazy(
+                    "Placez la structure sur la carte (latitude et longitude, à demander à la CRESS) : sans elles, "
+                    "son lieu est inconnu et elle ne compte jamais comme « près de chez vous »"
+                ),
             ),
         ),
         Criterion(

@@ -17,6 +17,8 @@ class DirectoryConfig(AppConfig):
     verbose_name = "Annuaire"
 
     def ready(self):
+        from directory import geo  # noqa: F401  (registers the PROXIMITY_RADIUS_KM system check)
+
         connection_created.connect(register_sqlite_functions, dispatch_uid="directory_sqlite_functions")
         # Every ORM write to the directory's models bumps the directory version (directory/cache.py).
         for signal in (post_save, post_delete, m2m_changed):

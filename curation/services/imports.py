@@ -26,6 +26,7 @@ from curation.services.uploads import read_upload
 from directory.models import Instrument, LegalForm, Mode, Network, Offer, StructureRole, Territory
 from directory.services.importer import COLUMNS, ImportRejected, import_offers, spreadsheet_safe
 from support_chain.models import Need, Stage
+from support_chain.white_zones import request_white_zones_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -232,6 +233,7 @@ def import_apply(*, batch_id: int, user_id: int | None) -> ImportBatch | None:
         )
         if not claimed:  # decided meanwhile (another run of the task): undo this one
             raise ImportRejected([])
+        request_white_zones_refresh()  # after commit, debounced
 
     try:
         import_offers(

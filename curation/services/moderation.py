@@ -10,6 +10,7 @@ from accounts.scopes import is_curator_of
 from curation.models import EditReview, ReviewStatus, Submission, SubmissionKind
 from directory.models import Mode, Offer, PublicationStatus, Structure, StructureRole, Territory
 from mailing.services import queue_email
+from support_chain.white_zones import request_white_zones_refresh
 
 # What a submission or a structure editor may change (the rest is the curator's job, in the admin).
 STRUCTURE_EDITABLE_FIELDS = [
@@ -186,6 +187,7 @@ def _require_pending(item) -> None:
 def edit_review_approve(*, review: EditReview, user, reason: str = "") -> EditReview:
     _require_pending(review)
     _review(review, status=ReviewStatus.APPROVED, user=user, reason=reason)
+    request_white_zones_refresh()  # after commit, debounced
     return review
 
 
@@ -292,6 +294,7 @@ def submission_approve(*, submission: Submission, user, reason: str = "") -> Str
     submission.structure = structure
     submission.save(update_fields=["structure"])
     _review(submission, status=ReviewStatus.APPROVED, user=user, reason=reason)
+    request_white_zones_refresh()  # after commit, debounced
     return structure
 
 

@@ -1,4 +1,5 @@
 from .bulk_write import BulkWrite
+from .reach import CommuneReach, ReachStatus, ReachSummary, WhiteZoneRun
 from .structure import (
     CALL_DATE_FIELDS,
     STALE_AFTER,
@@ -11,9 +12,11 @@ from .structure import (
 )
 from .territory import (
     KIND_NARROWNESS,
+    PointSource,
     PostalCode,
     ReferentialVersion,
     Territory,
+    TerritoryBoundary,
     TerritoryKind,
     TerritoryLink,
     UnknownTerritoryCode,
@@ -31,6 +34,10 @@ from .vocabulary import (
 
 __all__ = [
     "BulkWrite",
+    "CommuneReach",
+    "ReachStatus",
+    "ReachSummary",
+    "WhiteZoneRun",
     "KIND_NARROWNESS",
     "STALE_AFTER",
     "Fee",
@@ -41,12 +48,14 @@ __all__ = [
     "Offer",
     "OfferType",
     "Permanence",
+    "PointSource",
     "PostalCode",
     "PublicationStatus",
     "ReferentialVersion",
     "Structure",
     "StructureRole",
     "Territory",
+    "TerritoryBoundary",
     "TerritoryKind",
     "TerritoryLink",
     "UnknownTerritoryCode",

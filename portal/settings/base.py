@@ -202,6 +202,11 @@ CELERY_BEAT_SCHEDULE = {
     "referrals-daily": {"task": "funding.referrals.tasks.referral_daily", "schedule": crontab(hour=6, minute=15)},
     # Sign-ups never activated are deleted after a week (their link expires after three days).
     "accounts-purge-pending": {"task": "accounts.tasks.purge_pending_accounts", "schedule": crontab(hour=4, minute=30)},
+    # White zones of all France, every night (imports and approvals also queue their région, debounced).
+    "white-zones-nightly": {
+        "task": "support_chain.tasks.compute_white_zones_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 
 # The cache is shared by every web node and worker (Redis): throttles, the login lock and sessions count across
@@ -296,6 +301,7 @@ SPECTACULAR_SETTINGS = {
 # The territorial referential shipped with the code (see scripts/build_territories.py).
 TERRITORIES_FIXTURE = BASE_DIR / "fixtures" / "territories" / "cog.json.gz"
 DEMO_DIRECTORY_CSV = BASE_DIR / "fixtures" / "demo" / "directory.csv"
+DEMO_PERMANENCES_CSV = BASE_DIR / "fixtures" / "demo" / "permanences.csv"
 
 # Logs: plain lines in development, one JSON object a line in production (LOG_FORMAT=json, the prod default),
 # each with the request id (portal/observability.py). Access lines are the app's own (no query strings).
@@ -319,3 +325,16 @@ LOGGING = {
         "portal.access": {"level": os.environ.get("ACCESS_LOG_LEVEL", "INFO")},
     },
 }
+
+# Proximity: an offer is « près de chez vous » (reachable in person) when one of its places (its structure's
+# address or a permanence in a third place) lies within this many km of the commune's point, in a straight line.
+# A straight line is a proxy for travel time (30 km ≈ 30 to 40 minutes by road in rural France). Checked at
+# start-up: more than 0 and at most 200 (directory/geo.py).
+try:
+    PROXIMITY_RADIUS_KM = float(os.environ.get("PROXIMITY_RADIUS_KM", "30"))
+except ValueError:  # not a number: kept as given, so the system check names it in French
+    PROXIMITY_RADIUS_KM = os.environ["PROXIMITY_RADIUS_KM"]
+# After an import or an approval, the white zones of the région are recomputed this many seconds later, once
+# for a burst of changes (support_chain/white_zones.py); None: only nightly and by `manage.py compute_white_zones`.
+WHITE_ZONES_REFRESH_DELAY = 300
+TERRITORIES_GEO_FIXTURE = BASE_DIR / "fixtures" / "territories" / "geo.json.gz"

@@ -10,3 +10,5 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# The white zones are recomputed by the tests that are about them, not after every approval of every test.
+WHITE_ZONES_REFRESH_DELAY = None

@@ -12,6 +12,7 @@ from directory.models import (
     Network,
     Offer,
     OfferType,
+    Permanence,
     PublicationStatus,
     Structure,
     StructureRole,
@@ -32,6 +33,10 @@ ROLE_MIXES = [
     {StructureRole.THIRD_PLACE},
     {StructureRole.SUPPORT, StructureRole.THIRD_PLACE},
 ]
+# Structures without coordinates (« lieu inconnu »: never near anyone), and permanences per structure.
+WITHOUT_COORDINATES = 0.03
+PERMANENCES_PER_STRUCTURE = 0.1
+JITTER_DEGREES = 0.03  # a structure sits within ~3 km of its commune's point
 
 
 class Command(BaseCommand):
@@ -53,7 +58,7 @@ class Command(BaseCommand):
         communes = list(
             Territory.objects.communes()
             .filter(is_active=True)
-            .values_list("pk", "epci_id", "departement_id", "region_id")
+            .values_list("pk", "epci_id", "departement_id", "region_id", "latitude", "longitude")
         )
         communes.sort()
         country = Territory.objects.get(kind=TerritoryKind.COUNTRY).pk
@@ -67,8 +72,13 @@ class Command(BaseCommand):
 
         structure_rows = []
         for index in range(structures):
-            commune, _epci, _dep, region = rng.choice(communes)
+            commune, _epci, _dep, region, lat, lon = rng.choice(communes)
             roles = rng.choice(ROLE_MIXES)
+            if lat is None or rng.random() < WITHOUT_COORDINATES:
+                lat = lon = None
+            else:
+                lat = round(lat + rng.uniform(-JITTER_DEGREES, JITTER_DEGREES), 5)
+                lon = round(lon + rng.uniform(-JITTER_DEGREES, JITTER_DEGREES), 5)
             structure_rows.append(
                 Structure(
                     name=f"Structure générée n° {first_id + index}",
@@ -77,9 +87,9 @@ class Command(BaseCommand):
                     **{role.field_name: role in roles for role in StructureRole},
                     commune_id=commune,
                     region_id=region,
-                    # Synthetic points inside metropolitan France: good enough to exercise the map queries.
-                    latitude=round(rng.uniform(42.5, 50.9), 5),
-                    longitude=round(rng.uniform(-4.5, 7.8), 5),
+                    # Near the commune's point (its mairie), as a geocoded address would be.
+                    latitude=lat,
+                    longitude=lon,
                     description="Structure fictive générée pour les mesures de performance.",
                     status=PublicationStatus.PUBLISHED,
                     last_verified_at=now - timezone.timedelta(days=rng.randint(0, 700)),
@@ -93,6 +103,8 @@ class Command(BaseCommand):
                 "pk", "commune_id", "commune__epci_id", "commune__departement_id", "region_id"
             )
         )
+
+        self._permanences(rng, structures, first_id, progress)
 
         offer_rows, relations = [], []
         types = OfferType.values
@@ -152,4 +164,29 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"{structures} structures et {offers} offres générées en {time.monotonic() - started:.1f} s."
             )
+        )
+
+    def _permanences(self, rng, structures, first_id, progress):
+        """Support bodies holding permanences in third places of their région (host and place drawn at random)."""
+        rows = Structure.objects.filter(pk__gte=first_id).values_list(
+            "pk", "region_id", StructureRole.SUPPORT.field_name, StructureRole.THIRD_PLACE.field_name
+        )
+        supports, places = {}, []
+        for pk, region, is_support, is_third_place in rows.order_by("pk"):
+            if is_support:
+                supports.setdefault(region, []).append(pk)
+            if is_third_place:
+                places.append((pk, region))
+        permanences = set()
+        for _index in range(int(structures * PERMANENCES_PER_STRUCTURE)):
+            place, region = rng.choice(places) if places else (None, None)
+            if place is None or not supports.get(region):
+                break
+            permanences.add((place, rng.choice(supports[region])))
+        insert_many(
+            Permanence._meta.db_table,
+            ["place_id", "host_id", "schedule", "note"],
+            [(place, host, "le 1er mardi du mois, de 9 h à 12 h", "") for place, host in sorted(permanences)],
+            progress,
+            "Permanences",
         )

@@ -1,7 +1,11 @@
+import hashlib
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from directory.models import ReferentialVersion
+from directory.services.demo import DemoPermanencesRejected, load_demo_permanences
 from directory.services.importer import ImportRejected, import_offers
 from directory.services.territories import file_checksum
 
@@ -14,13 +18,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, force, **options):
         path = settings.DEMO_DIRECTORY_CSV
-        checksum = file_checksum(path)
+        permanences_path = settings.DEMO_PERMANENCES_CSV
+        checksum = hashlib.sha256(f"{file_checksum(path)}+{file_checksum(permanences_path)}".encode()).hexdigest()
         if not force and ReferentialVersion.objects.filter(name="demo", checksum=checksum).exists():
             self.stdout.write("Annuaire de démonstration déjà chargé : rien à faire.")
             return
         try:
-            report = import_offers(path.read_text(encoding="utf-8-sig"))
-        except ImportRejected as rejected:
+            with transaction.atomic():
+                report = import_offers(path.read_text(encoding="utf-8-sig"))
+                permanences = load_demo_permanences(permanences_path.read_text(encoding="utf-8-sig"))
+        except (ImportRejected, DemoPermanencesRejected) as rejected:
             for error in rejected.errors:
                 self.stderr.write(str(error))
             raise CommandError("Le fichier de démonstration est invalide : rien n'a été chargé.") from None
@@ -30,6 +37,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Annuaire de démonstration : {report.structures_created} structures et "
-                f"{report.offers_created} offres créées, {report.offers_updated} mises à jour."
+                f"{report.offers_created} offres créées, {report.offers_updated} mises à jour, "
+                f"{permanences} permanences créées."
             )
         )
