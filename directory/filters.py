@@ -24,7 +24,6 @@ from directory.models import (
     Structure,
     StructureRole,
     TerritoryKind,
-    call_for_projects_q,
 )
 from support_chain.models import Need, Stage, SupportLevel
 
@@ -253,8 +252,7 @@ class OfferFilter(django_filters.FilterSet):
     def filter_open_now(self, queryset, name, value):
         if not value:
             return queryset
-        calls = call_for_projects_q()
-        return queryset.filter(calls).open_on(timezone.localdate())
+        return queryset.open_calls(timezone.localdate())
 
     def filter_sort(self, queryset, name, value):
         return queryset  # applied last, by sort_queryset

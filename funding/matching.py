@@ -16,8 +16,9 @@ Hard filters (an offer failing one is never a match), checked in this order (dec
 4. legal form: an offer with no restriction is open to every legal form, including « collectif non
    constitué »; a restricted offer is open only to the forms it lists (so a collective not yet registered is
    eligible only where the offer says so). A profile without a legal form is not filtered on it;
-5. calls for projects: an offer whose `closes_on` is before `today` is excluded; one whose `opens_on` is after
-   `today` stays, flagged `upcoming` (« Bientôt : ouvre le … »);
+5. calls for projects: a closed call (`closes_on` before `today`: directory's one rule, `is_closed_call` /
+   `closed_call_q`) is excluded; one whose `opens_on` is after `today` stays, flagged `upcoming` (« Bientôt :
+   ouvre le … »);
 6. amount sought (when given): an offer with an amount range excludes amounts outside it (below `amount_min`
    or above `amount_max`): a financer does not study a request outside its range, so showing it would mislead.
    An offer without amounts (support, places…) is never filtered on the amount;
@@ -56,7 +57,7 @@ from typing import Any, NamedTuple
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from directory.models import KIND_NARROWNESS, TerritoryKind, is_public_offer
+from directory.models import CLOSING_DATE_FIELD, KIND_NARROWNESS, TerritoryKind, is_closed_call, is_public_offer
 from funding.sectors import SectorTerms, sector_terms
 
 NOT_REGISTERED = "collectif-non-constitue"
@@ -265,10 +266,11 @@ HARD_FILTERS = (
     ),
     HardFilter(
         "closed",
-        lambda candidate, profile, today, territories: (
-            candidate.offer.closes_on is not None and candidate.offer.closes_on < today
+        lambda candidate, profile, today, territories: is_closed_call(candidate.offer, today),
+        lambda profile, today, ops: (
+            f"({CLOSING_DATE_FIELD} IS NULL OR {CLOSING_DATE_FIELD} >= %s)",
+            [ops.adapt_datefield_value(today)],
         ),
-        lambda profile, today, ops: ("(closes_on IS NULL OR closes_on >= %s)", [ops.adapt_datefield_value(today)]),
     ),
     HardFilter(
         "amount",

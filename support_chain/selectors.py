@@ -50,7 +50,7 @@ def chain_offers(territory: Territory):
     it (a commune, an EPCI inside the département): those come from `within()` and are flagged `covers_all=False`
     so the page can say « sur une partie du territoire ».
     """
-    published = Offer.objects.published()
+    published = Offer.objects.published().current()
     if territory.kind == TerritoryKind.COMMUNE:
         offers = published.covering(territory).annotate(covers_all=Value(True, output_field=BooleanField()))
     else:

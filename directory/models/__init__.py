@@ -1,10 +1,13 @@
 from .structure import (
     CALL_DATE_FIELDS,
+    CLOSING_DATE_FIELD,
     STALE_AFTER,
     Offer,
     Permanence,
     Structure,
     call_for_projects_q,
+    closed_call_q,
+    is_closed_call,
     is_public_offer,
     published_offer_q,
 )
@@ -49,7 +52,10 @@ __all__ = [
     "TerritoryLink",
     "UnknownTerritoryCode",
     "CALL_DATE_FIELDS",
+    "CLOSING_DATE_FIELD",
     "call_for_projects_q",
+    "closed_call_q",
+    "is_closed_call",
     "is_public_offer",
     "published_offer_q",
 ]

@@ -196,6 +196,21 @@ def call_for_projects_q() -> Q:
     return reduce(operator.or_, (Q(**{f"{field}__isnull": False}) for field in CALL_DATE_FIELDS))
 
 
+# The rule of a current offer: not a call for projects whose closing date is past. A closed call is never shown as
+# current: the chain, the matching (funding/matching.py's « closed » filter), the search's open calls, the map and
+# the API all read it from here (`Offer.objects.current(day)`, `closed_call_q(day)`, `is_closed_call(offer, day)`).
+CLOSING_DATE_FIELD = "closes_on"
+
+
+def closed_call_q(day: datetime.date, path: str = "") -> Q:
+    return Q(**{f"{path}{CLOSING_DATE_FIELD}__lt": day})
+
+
+def is_closed_call(offer, day: datetime.date) -> bool:
+    closes_on = getattr(offer, CLOSING_DATE_FIELD)
+    return closes_on is not None and closes_on < day
+
+
 def published_offer_q(path: str = "") -> Q:
     return Q(**{f"{path}{field}": PublicationStatus.PUBLISHED for field in PUBLIC_STATUS_PATHS})
 
@@ -238,14 +253,18 @@ class OfferQuerySet(PublishableQuerySet):
     def of_type(self, offer_type):
         return self.filter(offer_type=offer_type)
 
+    def current(self, day: datetime.date | None = None):
+        """Offers that are not closed calls for projects on that day (default: today); see `closed_call_q`."""
+        return self.exclude(closed_call_q(day or timezone.localdate()))
+
     def open_on(self, day):
         """Offers that are not calls for projects, or calls open on that day."""
-        return self.filter(Q(opens_on__isnull=True) | Q(opens_on__lte=day)).filter(
-            Q(closes_on__isnull=True) | Q(closes_on__gte=day)
-        )
+        return self.current(day).filter(Q(opens_on__isnull=True) | Q(opens_on__lte=day))
 
-    def not_closed_on(self, day):
-        return self.filter(Q(closes_on__isnull=True) | Q(closes_on__gte=day))
+    def open_calls(self, day: datetime.date | None = None):
+        """Calls for projects open on that day (default: today): the search's « appels ouverts »."""
+        day = day or timezone.localdate()
+        return self.filter(call_for_projects_q()).open_on(day)
 
     def search(self, text):
         """Offers matching the words of a French free text, annotated with `rank` (see directory/search.py)."""
