@@ -15,7 +15,7 @@ from django.utils.functional import keep_lazy_text
 from django.utils.translation import gettext_lazy as _
 
 from directory.search import search_offers
-from directory.validators import validate_siret
+from directory.validators import validate_opening_hours, validate_siret
 from support_chain.models import Need, Stage, SupportLevel
 
 from .territory import Territory, TerritoryKind, TerritoryLink
@@ -140,7 +140,12 @@ class Structure(Publishable):
     website = models.URLField(_("site web"), blank=True)
     email = models.EmailField(_("courriel"), blank=True)
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
-    opening_hours = models.TextField(_("horaires d'ouverture"), blank=True)
+    opening_hours = models.TextField(
+        _("horaires d'ouverture"),
+        blank=True,
+        validators=[validate_opening_hours],
+        help_text=_("Syntaxe OpenStreetMap, par exemple « Mo-Fr 09:00-12:00,14:00-17:00 »."),
+    )
     accessibility = models.TextField(_("accessibilité"), blank=True)
 
     objects = StructureQuerySet.as_manager()
@@ -402,6 +407,13 @@ class Permanence(models.Model):
     )
     offer = models.ForeignKey(Offer, models.SET_NULL, null=True, blank=True, verbose_name=_("offre concernée"))
     schedule = models.CharField(_("quand"), max_length=200, help_text=_("Ex. : le 1er mardi du mois, 9h-12h"))
+    opening_hours = models.CharField(
+        _("horaires (syntaxe OpenStreetMap)"),
+        max_length=200,
+        blank=True,
+        validators=[validate_opening_hours],
+        help_text=_("Ex. : « Tu[1] 09:00-12:00 » pour le 1er mardi du mois, de 9 h à 12 h."),
+    )
     note = models.TextField(_("précisions"), blank=True)
 
     class Meta:

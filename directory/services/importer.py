@@ -1,7 +1,8 @@
 """CSV import of structures and their offers: validate every row, then write all of it or nothing.
 
 The format is documented in the README ("Format d'import"). One row per offer; the structure is found by
-SIRET, or by name and commune when it has none. Re-importing the same file changes nothing.
+SIRET, or by name and commune when it has none. Re-importing the same file changes nothing. A file whose header
+names `host_siret` and `place_siret` is a file of permanences (directory/services/permanence_import.py).
 """
 
 import csv
@@ -29,6 +30,8 @@ from directory.models import (
     StructureRole,
     Territory,
 )
+from directory.opening_hours import error as opening_hours_error
+from directory.services import permanence_import
 from directory.text import normalize
 from directory.validators import siret_error
 from support_chain.models import Need, Stage, SupportLevel
@@ -66,6 +69,8 @@ COLUMNS = [
     "offer_url",
     "offer_email",
 ]
+# Columns a file may add to COLUMNS; a file without one leaves that field of its structures as it is.
+OPTIONAL_COLUMNS = ["structure_opening_hours"]
 REQUIRED = [
     "structure_name",
     "structure_roles",
@@ -135,6 +140,9 @@ class ImportReport:
     offers_created: int = 0
     offers_updated: int = 0
     offers_unchanged: int = 0
+    permanences_created: int = 0
+    permanences_updated: int = 0
+    permanences_unchanged: int = 0
     dry_run: bool = False
     changes: list[dict] = field(default_factory=list)
 
@@ -181,7 +189,7 @@ class _RowParser:
 
     def parse(self, line: int, row: dict) -> tuple[ParsedRow | None, list[str]]:
         errors: list[str] = []
-        value = {column: (row.get(column) or "").strip() for column in COLUMNS}
+        value = {column: (row.get(column) or "").strip() for column in (*COLUMNS, *OPTIONAL_COLUMNS)}
         for column in REQUIRED:
             if not value[column]:
                 errors.append(_("la colonne « %(column)s » est obligatoire") % {"column": column})
@@ -214,6 +222,11 @@ class _RowParser:
         structure["email"] = self._email(value["structure_email"], "structure_email", errors)
         structure["latitude"] = self._float(value["structure_latitude"], "structure_latitude", -90, 90, errors)
         structure["longitude"] = self._float(value["structure_longitude"], "structure_longitude", -180, 180, errors)
+        # An optional column: a file without it leaves the structures' opening hours as they are.
+        if "structure_opening_hours" in row:
+            structure["opening_hours"] = value["structure_opening_hours"]
+            if message := opening_hours_error(value["structure_opening_hours"]):
+                errors.append(_("structure_opening_hours : %(message)s") % {"message": message})
         if (structure["latitude"] is None) != (structure["longitude"] is None) and not errors:
             errors.append(_("la latitude et la longitude vont ensemble : renseignez les deux ou aucune"))
 
@@ -373,7 +386,7 @@ def parse_rows(text: str) -> tuple[list[ParsedRow], list[RowError]]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
     header = [name.strip() for name in (reader.fieldnames or [])]
     missing = [column for column in REQUIRED if column not in header]
-    unknown = [column for column in header if column and column not in COLUMNS]
+    unknown = [column for column in header if column and column not in COLUMNS and column not in OPTIONAL_COLUMNS]
     if not header or missing or unknown:
         messages = []
         if not header:
@@ -436,6 +449,8 @@ def import_offers(
     """
     if status not in PublicationStatus.values:
         raise ValueError(status)
+    if permanence_import.is_permanence_file(text):
+        return _import_permanences(text, dry_run=dry_run, progress=progress, scope_check=scope_check)
     parsed, errors = parse_rows(text)
     if errors:
         raise ImportRejected(errors)
@@ -444,6 +459,19 @@ def import_offers(
         _apply(parsed, status, report, progress, scope_check)
         if dry_run:
             transaction.set_rollback(True)
+    return report
+
+
+def _import_permanences(text: str, *, dry_run: bool, progress, scope_check) -> ImportReport:
+    parsed, errors = permanence_import.parse_permanence_rows(text, RowError)
+    if errors:
+        raise ImportRejected(errors)
+    report = ImportReport(rows=len(parsed), dry_run=dry_run)
+    errors = permanence_import.import_permanence_rows(
+        parsed, report, row_error=RowError, dry_run=dry_run, progress=progress, scope_check=scope_check
+    )
+    if errors:
+        raise ImportRejected(errors)
     return report
 
 
