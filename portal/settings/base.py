@@ -215,6 +215,10 @@ SPECTACULAR_SETTINGS = {
 TERRITORIES_FIXTURE = BASE_DIR / "fixtures" / "territories" / "cog.json.gz"
 DEMO_DIRECTORY_CSV = BASE_DIR / "fixtures" / "demo" / "directory.csv"
 
+# A région's directory counts as filled in once it has a curator and at least this many published structures;
+# until then its chain says « L'annuaire de cette région n'est pas encore renseigné » (support_chain/selectors.py).
+REGION_MIN_STRUCTURES = int(os.environ.get("REGION_MIN_STRUCTURES", "20"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
