@@ -142,7 +142,7 @@ def test_a_long_group_is_cut_with_links_to_the_directory_search_by_type(client):
     OfferFactory.create_batch(7, stages=["amorcage"], coverage=["DEP-23"], support_level=2)
     OfferFactory.create_batch(2, stages=["amorcage"], coverage=["DEP-23"], support_level=2, offer_type="financement")
     html = chain_page(client, FAUX).content.decode()
-    assert "et 3 autres offres dans l&#x27;annuaire" in html
+    assert "et 3 autres offres dans l'annuaire" in html
     link = "/directory/?territory=COM-23077&amp;stage=amorcage&amp;support_level=2&amp;offer_type=accompagnement"
     assert f'{link}">Accompagnement (7)</a>' in html
     assert 'offer_type=financement">Financement (2)</a>' in html
@@ -158,8 +158,10 @@ def test_the_page_is_printable(client):
 def test_the_chain_runs_a_bounded_number_of_queries(client, count, django_assert_num_queries):
     for index in range(count):
         OfferFactory(stages=["emergence", "creation"], coverage=["DEP-23"], support_level=1 + index % 3)
-    # territory, stages, the offers (first of each group, with group totals), the stage select, the demo flag.
-    with django_assert_num_queries(5):
+    # territory, its scope (ancestors, descendants), the région's status, its CRESS, the offers reachable in
+    # person, stages, the counts per (stage, level, type), the first offers of each (stage, level), the nearest
+    # in-person offer of the gap stages, the demo flag, the stage select.
+    with django_assert_num_queries(11):
         response = chain_page(client, FAUX)
     per_level = [len(range(level, count, 3)) for level in range(3)]
     shown = 2 * sum(min(n, GROUP_LIMIT) for n in per_level)

@@ -6,7 +6,7 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
-from directory.models import Permanence
+from directory.models import Network, Permanence
 from support_chain.selectors import chain
 from tests.factories import OfferFactory, StructureFactory, commune, make_curator
 
@@ -78,9 +78,6 @@ def test_the_chain_of_a_commune_45_km_from_any_place_shows_the_gap_and_the_neare
 
 
 def test_the_cress_of_the_region_is_named_for_a_gap(client):
-    gueret = commune(GUERET)
-    from directory.models import Network
-
     cress = StructureFactory(
         name="CRESS Nouvelle-Aquitaine", commune=commune("33063"), network=Network.objects.get(slug="cress")
     )
@@ -96,21 +93,21 @@ def test_a_region_whose_directory_is_not_filled_in_says_so_and_keeps_national_of
     OfferFactory(title="Offre nationale", coverage=["FR"])
     strasbourg = "COM-67482"
     html = chain_html(client, strasbourg)
-    assert "L&#x27;annuaire de cette région n&#x27;est pas encore renseigné." in html
+    assert "L'annuaire de cette région n'est pas encore renseigné." in html
     assert "Offre nationale" in html
     # A curator and enough structures: the banner goes.
     make_curator("REG-44")
     for _index in range(3):
         StructureFactory(commune=commune("67482"))
-    assert "n&#x27;est pas encore renseigné" not in chain_html(client, strasbourg)
+    assert "n'est pas encore renseigné" not in chain_html(client, strasbourg)
     # Enough structures but no curator is not filled in either.
     for _index in range(3):
         StructureFactory(commune=commune("23077"))
-    assert "n&#x27;est pas encore renseigné" in chain_html(client, f"COM-{GUERET}")
+    assert "n'est pas encore renseigné" in chain_html(client, f"COM-{GUERET}")
 
 
 def test_an_unknown_commune_code_is_the_french_404_page(client):
     response = client.get(reverse("support_chain:chain_detail", args=["COM-99999"]))
     assert response.status_code == 404
     html = response.content.decode()
-    assert "Page introuvable" in html and "territoire qui n&#x27;existe pas" in html
+    assert "Page introuvable" in html and "territoire qui n'existe pas" in html

@@ -7,7 +7,7 @@ import directory.validators
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("directory", "0003_search_triggers"),
+        ("directory", "0004_geo_proximity"),
     ]
 
     operations = [
