@@ -21,6 +21,7 @@ from django.urls import reverse
 
 from directory.geo import proximity_radius_km
 from directory.models import Offer, OfferType, Permanence, PublicationStatus, TerritoryKind
+from directory.proximity import reachable_offers
 from funding.grouping import ACCOMPANY, RUBRIC_OF_TYPE
 from funding.match_entries import MatchEntry
 from funding.matching import HARD_FILTERS, RANKING, Candidate, Match, Place, Profile, rank
@@ -148,7 +149,7 @@ def profile_territories(commune) -> tuple:
 
 def reachable_ids(commune, radius_km: float) -> frozenset:
     """Ids of the public offers reachable in person from the commune (Offer.objects.reachable_from): one query."""
-    reachable = Offer.objects.published().reachable_from(commune, radius_km)
+    reachable = reachable_offers(Offer.objects.published(), commune, radius_km)
     return frozenset(reachable.order_by().values_list("pk", flat=True))
 
 

@@ -9,13 +9,15 @@ An EPCI or a département has no single point: its chain lists what covers all o
 
 Whatever the size of the directory the page reads a fixed number of queries, each with one EXISTS on the coverage
 table over literal territory ids (no nested EXISTS, so PostgreSQL plans them cheaply without JIT):
-- `stage_counts`: per stage, per level, per offer type, the number of offers (GROUP BY);
-- `first_offers`: the first `limit` offers of each (stage, level), by a window's row number (the full lists are
-  behind « voir tout », the directory search with the same filters);
-- for a commune, the offers reachable in person (few: the radius bounds them) and, for the gap stages only, the
-  nearest in-person offer beyond the radius.
+- `grouped_rows`: per stage and per level the first `limit` offers, and per offer type its count, by windows over
+  one scan (the full lists are behind « voir tout », the directory search with the same filters);
+- for a commune, the offers reachable in person (few: the radius bounds them; their ids first, through the
+  spatial index, then the nearest place of those only) and, for the gap stages only, the nearest in-person offer
+  beyond the radius, looked for in widening rings (2R, 4R, up to MAX_RADIUS_KM) rather than by measuring every
+  in-person offer of the country.
 """
 
+import copy
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -23,6 +25,7 @@ from django.conf import settings
 from django.db.models import BooleanField, Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, Window
 from django.db.models.functions import Coalesce, RowNumber
 
+from directory.geo import MAX_RADIUS_KM
 from directory.models import (
     Offer,
     OfferType,
@@ -33,6 +36,7 @@ from directory.models import (
     TerritoryKind,
     TerritoryLink,
 )
+from directory.proximity import reachable_offers
 from support_chain.models import Stage, SupportLevel
 
 # Offers shown per (stage, level) group; the rest is a link to the directory search with the same filters.
@@ -147,28 +151,25 @@ def chain_offers(territory: Territory, scope=None):
     return offers.filter(_covering_ids(ancestors + descendants)).annotate(covers_all=_covering_ids(ancestors))
 
 
-def stage_counts(offers) -> dict[tuple[int, int, str], int]:
-    """{(stage id, level, offer type): number of offers}: one GROUP BY."""
-    rows = (
-        offers.order_by()
-        .annotate(stage_id=F("stages"))
-        .values("stage_id", "support_level", "offer_type")
-        .annotate(n=Count("pk"))
-    )
-    return {(row["stage_id"], row["support_level"], row["offer_type"]): row["n"] for row in rows}
+def grouped_rows(offers, *, limit: int) -> list:
+    """The first `limit` offers of each (stage, level), and the first of each (stage, level, type): one query.
 
-
-def first_offers(offers, *, limit: int) -> list:
-    """The first `limit` offers of each (stage, level), by structure name then title, each with its `stage_id`."""
-    group = [F("stages"), F("support_level")]
+    Each row carries its `stage_id`, its `rank` in its (stage, level), and `type_total`, the number of offers of its
+    (stage, level, type): so the counts of every type come with the rows, whatever the limit cuts.
+    """
+    level_group = [F("stages"), F("support_level")]
+    type_group = [*level_group, F("offer_type")]
+    order = [F("structure__name"), F("title"), F("pk")]
     return list(
         offers.select_related("structure")
         .only(*OFFER_COLUMNS)
         .annotate(
             stage_id=F("stages"),
-            rank=Window(RowNumber(), partition_by=group, order_by=[F("structure__name"), F("title"), F("pk")]),
+            rank=Window(RowNumber(), partition_by=level_group, order_by=order),
+            type_rank=Window(RowNumber(), partition_by=type_group, order_by=order),
+            type_total=Window(Count("pk"), partition_by=type_group),
         )
-        .filter(rank__lte=limit)
+        .filter(Q(rank__lte=limit) | Q(type_rank=1))
         .order_by("stage_id", "support_level", "rank")
     )
 
@@ -182,10 +183,11 @@ def support_chain(territory: Territory, *, limit: int = GROUP_LIMIT, exclude_ids
     offers = chain_offers(territory, scope)
     if exclude_ids:
         offers = offers.exclude(pk__in=list(exclude_ids))
-    counts = stage_counts(offers)
-    shown = defaultdict(list)
-    for offer in first_offers(offers, limit=limit) if counts else ():
-        shown[(offer.stage_id, offer.support_level)].append(offer)
+    counts, shown = {}, defaultdict(list)
+    for offer in grouped_rows(offers, limit=limit):
+        counts[(offer.stage_id, offer.support_level, offer.offer_type)] = offer.type_total
+        if offer.rank <= limit:
+            shown[(offer.stage_id, offer.support_level)].append(offer)
     type_labels = dict(OfferType.choices)
     steps = []
     for stage in stages:
@@ -218,8 +220,26 @@ def proximity_radius() -> float:
     return float(settings.PROXIMITY_RADIUS_KM)
 
 
-def _in_person_rows(queryset) -> list:
-    return list(queryset.select_related("structure").only(*OFFER_COLUMNS).annotate(stage_id=F("stages")))
+def _located_rows(commune: Territory, pairs) -> list:
+    """The offers of (offer id, stage id) pairs, each annotated with its nearest place from the commune's point
+    (`distance_km`, `nearest_place_name`, `permanence`) and its `stage_id`: one query, two for permanences."""
+    ids = {offer_id for offer_id, _stage_id in pairs}
+    if not ids:
+        return []
+    located = {
+        offer.pk: offer
+        for offer in Offer.objects.filter(pk__in=ids)
+        .select_related("structure")
+        .only(*OFFER_COLUMNS)
+        .with_nearest_place(*commune.point)
+    }
+    _attach_permanences(list(located.values()))
+    rows = []
+    for offer_id, stage_id in sorted(pairs):
+        offer = copy.copy(located[offer_id])
+        offer.stage_id = stage_id
+        rows.append(offer)
+    return rows
 
 
 def _attach_permanences(offers) -> None:
@@ -230,40 +250,45 @@ def _attach_permanences(offers) -> None:
         offer.permanence = permanences.get(getattr(offer, "nearest_permanence_id", None))
 
 
+def _reachable_pairs(commune: Territory, radius: float, stage_ids=None) -> set[tuple[int, int]]:
+    """(offer id, stage id) of the public, current offers reachable in person within `radius`: ids only, so the
+    query is the spatial index's bounding box and one EXISTS, without measuring anything."""
+    reachable = reachable_offers(Offer.objects.published().current(), commune, radius).order_by()
+    if stage_ids is not None:
+        reachable = reachable.filter(stages__in=stage_ids)
+    return set(reachable.values_list("pk", "stages"))
+
+
 def near_by_stage(commune: Territory, radius: float) -> dict[int, list]:
     """{stage id: offers reachable in person from the commune, nearest first}, each offer annotated with
     `distance_km`, `nearest_place_name` and `permanence` (or None at the structure's own address)."""
-    reachable = Offer.objects.published().current().reachable_from(commune, radius)
-    rows = _in_person_rows(reachable)
-    _attach_permanences(rows)
+    if commune.point is None:
+        return {}
     by_stage = defaultdict(list)
-    for offer in rows:
+    for offer in _located_rows(commune, _reachable_pairs(commune, radius)):
         by_stage[offer.stage_id].append(offer)
     for offers in by_stage.values():
         offers.sort(key=lambda offer: (offer.distance_km, offer.title, offer.pk))
     return by_stage
 
 
-def nearest_beyond(commune: Territory, stage_ids: list[int]) -> dict[int, object]:
-    """{stage id: the nearest in-person offer covering the commune at that stage}, for the stages given: one query.
+def nearest_beyond(commune: Territory, stage_ids: list[int], radius: float) -> dict[int, object]:
+    """{stage id: the nearest in-person offer covering the commune at that stage}, for the gap stages given.
 
-    Called for the gap stages, so whatever it finds lies beyond the radius.
+    Looked for in widening rings (2R, 4R, … up to MAX_RADIUS_KM), each through the spatial index; a stage with
+    nothing in person within MAX_RADIUS_KM has no nearest offer to show.
     """
     if not stage_ids or commune.point is None:
         return {}
-    in_person = Offer.objects.published().current().in_person_covering(commune)
-    rows = list(
-        in_person.filter(stages__in=stage_ids, distance_km__isnull=False)
-        .select_related("structure")
-        .only(*OFFER_COLUMNS)
-        .annotate(
-            stage_id=F("stages"),
-            rank=Window(RowNumber(), partition_by=[F("stages")], order_by=[F("distance_km"), F("title"), F("pk")]),
-        )
-        .filter(rank=1)
-    )
-    _attach_permanences(rows)
-    return {offer.stage_id: offer for offer in rows}
+    found, wanted, ring = {}, set(stage_ids), radius
+    while wanted and ring < MAX_RADIUS_KM:
+        ring = min(ring * 2, MAX_RADIUS_KM)
+        for offer in _located_rows(commune, _reachable_pairs(commune, ring, wanted)):
+            best = found.get(offer.stage_id)
+            if best is None or (offer.distance_km, offer.title, offer.pk) < (best.distance_km, best.title, best.pk):
+                found[offer.stage_id] = offer
+        wanted -= set(found)
+    return found
 
 
 def region_status(territory: Territory) -> RegionStatus:
@@ -318,7 +343,7 @@ def chain(territory: Territory, *, limit: int = GROUP_LIMIT, near_limit: int = N
         step.proximity = True
         offers = near.get(step.stage.pk, [])
         step.near, step.near_total = offers[:near_limit], len(offers)
-    beyond = nearest_beyond(territory, [step.stage.pk for step in steps if step.is_gap])
+    beyond = nearest_beyond(territory, [step.stage.pk for step in steps if step.is_gap], radius)
     for step in steps:
         step.nearest_beyond = beyond.get(step.stage.pk)
     return Chain(territory, steps, status, radius_km=radius)

@@ -195,7 +195,8 @@ def test_the_results_page_query_count_does_not_grow_with_the_directory(
     assert response.context["match_count"] >= 20
 
 
-# Profile form (commune, stage, needs: 3) + territories (1) + offers reachable in person (1) + ranking (1) and the
+# Profile form (commune, stage, needs: 3) + territories (1) + structures receiving near the commune (1; their offers
+# reachable in person are one more query when there are some) + ranking (1) and the
 # shown offers (5) + next stage (1 + 1 + 5) + permanences (1) + the demo banner's check (1). (When a shown offer is
 # delivered in person, one more per explained list reads the permanences giving it a place.)
 QUERIES_PER_RESULTS_PAGE = 20

@@ -159,9 +159,10 @@ def test_the_chain_runs_a_bounded_number_of_queries(client, count, django_assert
     for index in range(count):
         OfferFactory(stages=["emergence", "creation"], coverage=["DEP-23"], support_level=1 + index % 3)
     # territory, its scope (ancestors, descendants), the région's status, its CRESS, the offers reachable in
-    # person, stages, the counts per (stage, level, type), the first offers of each (stage, level), the nearest
-    # in-person offer of the gap stages, the demo flag, the stage select.
-    with django_assert_num_queries(11):
+    # person (none here: no place), stages, the first offers of each (stage, level) with the counts per type, the
+    # nearest in-person offer of the gap stages in three widening rings (60, 120, 200 km; nothing found), the demo
+    # flag, the stage select.
+    with django_assert_num_queries(12):
         response = chain_page(client, FAUX)
     per_level = [len(range(level, count, 3)) for level in range(3)]
     shown = 2 * sum(min(n, GROUP_LIMIT) for n in per_level)
