@@ -7,6 +7,7 @@ import pytest
 
 from directory.models import Permanence, PublicationStatus, Structure, Territory
 from funding.matching import HARD_FILTERS, HardFilter, Place, failed_filter, french_date, rank
+from funding.payloads import match_payload
 from tests.funding.engine import NOW, TODAY, candidate, profile
 
 # Faux-la-Montagne with a point; 0.009° of latitude is about 1 km.
@@ -192,6 +193,9 @@ def test_reachable_in_person_comes_right_after_needs_met_and_says_how_far_and_wh
     near = matches[1]
     assert near.distance_km == pytest.approx(12, abs=0.05) and near.place.name == "Tiers-lieu X"
     assert "En présentiel à 12 km : permanence au Tiers-lieu X, le 1er mardi du mois" in near.reasons
+    payload = match_payload(near)
+    assert payload["in_person_km"] == pytest.approx(12, abs=0.1) and payload["in_person_place"] == "Tiers-lieu X"
+    assert match_payload(matches[0])["in_person_km"] is None
     # Without a point (a commune not located), nothing is near and the order is the narrowness'.
     unlocated = rank([near_national, local_remote], profile(), today=TODAY)
     assert titles(unlocated) == ["Commune, en ligne", "National, permanence à 12 km"]
