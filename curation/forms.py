@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from curation.services.moderation import OFFER_EDITABLE_FIELDS, STRUCTURE_EDITABLE_FIELDS
 from directory.forms import TerritoryField
 from directory.models import LegalForm, Network, Offer, Structure, StructureRole
-from directory.validators import validate_siret
+from directory.validators import validate_opening_hours, validate_siret
 
 TERRITORY_ATTRS = {"data-territory-autocomplete": "COM"}
 
@@ -34,7 +34,13 @@ class SubmissionForm(forms.Form):
     website = forms.URLField(label=_("Site web"), required=False)
     email = forms.EmailField(label=_("Courriel de la structure"), required=False)
     phone = forms.CharField(label=_("Téléphone"), max_length=30, required=False)
-    opening_hours = forms.CharField(label=_("Horaires d'ouverture"), required=False, widget=forms.Textarea({"rows": 2}))
+    opening_hours = forms.CharField(
+        label=_("Horaires d'ouverture"),
+        required=False,
+        widget=forms.Textarea({"rows": 2}),
+        validators=[validate_opening_hours],
+        help_text=_("Syntaxe OpenStreetMap, par exemple « Mo-Fr 09:00-12:00,14:00-17:00 »."),
+    )
     description = forms.CharField(label=_("Présentation"), required=False, widget=forms.Textarea({"rows": 5}))
     submitter_name = forms.CharField(label=_("Votre nom"), max_length=200)
     submitter_email = forms.EmailField(

@@ -115,7 +115,9 @@ class OfferViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return (
+            # A closed call for projects is never listed as current (directory.models.closed_call_q).
             Offer.objects.published()
+            .current()
             .defer("search_vector", "search_text")
             .select_related("structure", "instrument")
             .prefetch_related(

@@ -27,7 +27,6 @@ from directory.models import (
     Structure,
     StructureRole,
     TerritoryKind,
-    call_for_projects_q,
 )
 from support_chain.models import Need, Stage, SupportLevel
 
@@ -215,6 +214,18 @@ class OfferFilter(django_filters.FilterSet):
             return None
         return float(data["lat"]), float(data["lon"])
 
+    @property
+    def sort_point(self) -> tuple[float, float] | None:
+        """Where « Trier par distance » measures from: the point given, else the point of the commune searched
+        (so a holder who named their commune needs no geolocation), else None."""
+        if self.point is not None:
+            return self.point
+        data = getattr(self.form, "cleaned_data", None) or {}
+        territory = data.get("territory")
+        if territory is not None and territory.kind == TerritoryKind.COMMUNE:
+            return territory.point
+        return None
+
     def filter_q(self, queryset, name, value):
         return queryset.search(value)
 
@@ -261,8 +272,7 @@ class OfferFilter(django_filters.FilterSet):
     def filter_open_now(self, queryset, name, value):
         if not value:
             return queryset
-        calls = call_for_projects_q()
-        return queryset.filter(calls).open_on(timezone.localdate())
+        return queryset.open_calls(timezone.localdate())
 
     def filter_sort(self, queryset, name, value):
         return queryset  # applied last, by sort_queryset
@@ -395,7 +405,7 @@ class OfferFilter(django_filters.FilterSet):
         has_text = bool((data.get("q") or "").strip())
         if chosen == Sort.RELEVANCE and not has_text:
             return Sort.NARROWEST
-        if chosen == Sort.DISTANCE and self.point is None:
+        if chosen == Sort.DISTANCE and self.sort_point is None:
             chosen = None
         return chosen or (Sort.RELEVANCE if has_text else Sort.NARROWEST)
 
@@ -406,8 +416,10 @@ class OfferFilter(django_filters.FilterSet):
         elif self.current_sort == Sort.VERIFIED:
             order = [F("last_verified_at").desc(nulls_last=True)]
         elif self.current_sort == Sort.DISTANCE:
-            queryset = queryset.with_distance(*self.point)
-            order = [F("distance_km").asc(nulls_last=True), narrowness]
+            # The nearest of the offer's places (its structure's address, a permanence), as « près de chez vous »
+            # measures it (Offer.objects.with_nearest_place).
+            queryset = queryset.with_nearest_place(*self.sort_point)
+            order = [F("distance_km").asc(nulls_last=True), "narrowness"]
         else:
             # A territory keeps a few thousand offers spread over every level (its own, its EPCI's … France's).
             return queryset.by_narrowness(few=has_value(self.form.cleaned_data.get("territory")))

@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from directory.opening_hours import error as opening_hours_error
 from directory.siret import siret_fault
 
 
@@ -27,3 +28,10 @@ def validate_siret(value: str) -> None:
     error = siret_error(value)
     if error:
         raise ValidationError(error, code="invalid_siret")
+
+
+def validate_opening_hours(value: str) -> None:
+    """OpenStreetMap `opening_hours` syntax (directory/opening_hours.py); the French error names the value."""
+    message = opening_hours_error(value)
+    if message:
+        raise ValidationError(message, code="invalid_opening_hours")

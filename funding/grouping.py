@@ -26,6 +26,16 @@ class Rubric:
     total: int = 0
     more_url: str | None = None
 
+    @property
+    def near(self) -> list[Match]:
+        """The matches reachable in person (« près de chez vous »), in the engine's order."""
+        return [match for match in self.matches if match.reachable]
+
+    @property
+    def remote(self) -> list[Match]:
+        """The others (« à distance ou en ligne »), in the engine's order."""
+        return [match for match in self.matches if not match.reachable]
+
 
 def rubric_of(match: Match) -> str:
     return RUBRIC_OF_TYPE.get(match.offer.offer_type, ACCOMPANY)

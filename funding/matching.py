@@ -16,8 +16,9 @@ Hard filters (an offer failing one is never a match), checked in this order (dec
 4. legal form: an offer with no restriction is open to every legal form, including « collectif non
    constitué »; a restricted offer is open only to the forms it lists (so a collective not yet registered is
    eligible only where the offer says so). A profile without a legal form is not filtered on it;
-5. calls for projects: an offer whose `closes_on` is before `today` is excluded; one whose `opens_on` is after
-   `today` stays, flagged `upcoming` (« Bientôt : ouvre le … »);
+5. calls for projects: a closed call (`closes_on` before `today`: directory's one rule, `is_closed_call` /
+   `closed_call_q`) is excluded; one whose `opens_on` is after `today` stays, flagged `upcoming` (« Bientôt :
+   ouvre le … »);
 6. amount sought (when given): an offer with an amount range excludes amounts outside it (below `amount_min`
    or above `amount_max`): a financer does not study a request outside its range, so showing it would mislead.
    An offer without amounts (support, places…) is never filtered on the amount;
@@ -32,12 +33,19 @@ text; funding/sectors.py) gets one more reason, « Mentionne votre secteur : …
 Needs are not a filter (adding a need never removes a match); they rank. Ranking, first criterion first (declared
 once, as the data of `RANKING`: the engine's sort key and the database's ORDER BY are both built from it):
 1. more of the holder's needs met;
-2. the narrowest covering territory (commune, custom zone, EPCI, département, région, France);
-3. support level fitting the stage: information and orientation (1) at émergence, accompaniment (2) from
+2. reachable in person before everything else (« près de chez vous »): the offer is delivered in person
+   (présentiel among its modes) and one of its places (`Candidate.places`: its structure's address, the third
+   places where the structure holds a permanence for it) lies within `profile.radius_km` of the commune's point
+   (straight line, `directory.geo.haversine_km`; a place without coordinates is « lieu inconnu », never near). The
+   database ranks by the same rule written as `Offer.objects.reachable_from` (its ids are `profile.reachable_ids`,
+   read by funding/selectors.py), and the tests hold both equal. The match says how far and where (« En présentiel
+   à 12 km : permanence au Tiers-lieu X, le 1er mardi du mois »);
+3. the narrowest covering territory (commune, custom zone, EPCI, département, région, France);
+4. support level fitting the stage: information and orientation (1) at émergence, accompaniment (2) from
    amorçage to consolidation, expertise (3) from développement on (`preferred_support_level`); the closer the
    offer's level, the higher;
-4. the most recently verified first (never verified last);
-5. a stable key: structure name, offer title, offer reference, offer id. Names and titles compare without
+5. the most recently verified first (never verified last);
+6. a stable key: structure name, offer title, offer reference, offer id. Names and titles compare without
    regard to the case of ASCII letters, every other character by its code point (`tie_text`): SQLite's
    `lower()` folds ASCII only and PostgreSQL compares in the « C » collation, so the database, which ranks and
    pages the matches (funding/selectors.py), orders ties exactly as this module does.
@@ -56,7 +64,8 @@ from typing import Any, NamedTuple
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from directory.models import KIND_NARROWNESS, TerritoryKind, is_public_offer
+from directory.geo import haversine_km
+from directory.models import CLOSING_DATE_FIELD, KIND_NARROWNESS, Mode, TerritoryKind, is_closed_call, is_public_offer
 from funding.sectors import SectorTerms, sector_terms
 
 NOT_REGISTERED = "collectif-non-constitue"
@@ -109,6 +118,14 @@ class Profile:
     amount: int | None = None
     structure_age: int | None = None
     esus: bool | None = None
+    # « Reachable in person »: the radius around the commune's point, and the ids of the offers the database found
+    # reachable (Offer.objects.reachable_from), which its ranking reads; the engine decides from the places.
+    radius_km: float = 30.0
+    reachable_ids: frozenset = frozenset()
+
+    @property
+    def point(self) -> tuple[float, float] | None:
+        return getattr(self.commune, "point", None)
 
     @property
     def territory_by_key(self) -> dict:
@@ -144,6 +161,7 @@ class Candidate:
     need_slugs: frozenset = frozenset()
     legal_form_slugs: frozenset = frozenset()
     text: str | None = None
+    places: tuple = ()  # Place: where the offer receives people (its structure, permanences)
 
     def sector_text(self) -> str:
         if self.text is not None:
@@ -158,6 +176,40 @@ def offer_text(offer) -> str:
     return "\n".join(part for part in parts if part)
 
 
+@dataclass(frozen=True)
+class Place:
+    """Where an offer receives people: its structure's address, or a third place holding a permanence."""
+
+    latitude: float | None
+    longitude: float | None
+    name: str
+    permanence: Any = None  # the Permanence (its schedule) when the place is a third place
+
+
+def nearest_place(candidate: Candidate, point: tuple[float, float] | None) -> tuple[Place, float] | None:
+    """The candidate's place nearest to the point, with its distance in km; None without a point or a located place."""
+    if point is None:
+        return None
+    best = None
+    for place in candidate.places:
+        if place.latitude is None or place.longitude is None:
+            continue  # « lieu inconnu »: never near
+        distance = haversine_km(point[0], point[1], place.latitude, place.longitude)
+        if best is None or distance < best[1]:
+            best = (place, distance)
+    return best
+
+
+def reachable_in_person(candidate: Candidate, profile: Profile) -> tuple[Place, float] | None:
+    """(nearest place, km) when the candidate is reachable in person from the holder's commune, else None."""
+    if not getattr(candidate.offer, Mode.IN_PERSON.field_name, False):
+        return None
+    nearest = nearest_place(candidate, profile.point)
+    if nearest is None or nearest[1] > profile.radius_km:
+        return None
+    return nearest
+
+
 @dataclass
 class Match:
     offer: Any
@@ -166,6 +218,12 @@ class Match:
     needs_met: list = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
     upcoming: bool = False
+    place: Place | None = None  # set when reachable in person
+    distance_km: float | None = None
+
+    @property
+    def reachable(self) -> bool:
+        return self.place is not None
 
 
 def french_date(day: datetime.date) -> str:
@@ -265,10 +323,11 @@ HARD_FILTERS = (
     ),
     HardFilter(
         "closed",
-        lambda candidate, profile, today, territories: (
-            candidate.offer.closes_on is not None and candidate.offer.closes_on < today
+        lambda candidate, profile, today, territories: is_closed_call(candidate.offer, today),
+        lambda profile, today, ops: (
+            f"({CLOSING_DATE_FIELD} IS NULL OR {CLOSING_DATE_FIELD} >= %s)",
+            [ops.adapt_datefield_value(today)],
         ),
-        lambda profile, today, ops: ("(closes_on IS NULL OR closes_on >= %s)", [ops.adapt_datefield_value(today)]),
     ),
     HardFilter(
         "amount",
@@ -326,6 +385,7 @@ class Standing(NamedTuple):
     needs_met: int
     narrowness: int
     preferred_level: int
+    reachable: bool = False
 
 
 @dataclass(frozen=True)
@@ -366,6 +426,13 @@ def _needs_met_sql(profile: Profile) -> tuple[str, list] | None:
     return needs, [f"%,{need.pk},%" for need in profile.needs]
 
 
+def _in_person_sql(profile: Profile) -> tuple[str, list] | None:
+    if not profile.reachable_ids:
+        return None  # nothing reachable: every offer is remote, nothing to order
+    ids = sorted(profile.reachable_ids)
+    return f"CASE WHEN offer_id IN ({', '.join(['%s'] * len(ids))}) THEN 1 ELSE 0 END", ids
+
+
 def _narrowness_sql(profile: Profile) -> tuple[str, list]:
     cases = " ".join(["WHEN %s THEN %s"] * len(profile.territories))
     return f"CASE territory_id {cases} END", [value for t in profile.territories for value in (t.pk, t.narrowness)]
@@ -378,6 +445,7 @@ def _timestamp(moment: datetime.datetime | None) -> float | None:
 # The ranking, first criterion first (see the module docstring). The last four are the stable key.
 RANKING = (
     Criterion("needs_met", lambda s: s.needs_met, _needs_met_sql, descending=True),
+    Criterion("in_person", lambda s: int(s.reachable), _in_person_sql, descending=True),
     Criterion("narrowness", lambda s: s.narrowness, _narrowness_sql),
     Criterion(
         "support_level",
@@ -419,9 +487,18 @@ class _Reasons:
             self.amount = _("Montant compatible avec votre besoin : %(amount)s") % {"amount": euros(profile.amount)}
         self.sector_terms = profile.sector_terms
         self.sector = _("Mentionne votre secteur : %(sectors)s")
+        self.at_permanence = _("En présentiel à %(km)s km : permanence au %(place)s, %(schedule)s")
+        self.at_structure = _("En présentiel à %(km)s km : %(place)s")
 
-    def __call__(self, offer, territory, needs_met: list, text: str = "") -> list[str]:
+    def __call__(self, offer, territory, needs_met: list, text: str = "", near=None) -> list[str]:
         reasons = [self.coverage[territory.kind] % {"name": territory.name}, self.stage]
+        if near is not None:
+            place, distance = near
+            values = {"km": max(1, round(distance)), "place": place.name}
+            if place.permanence is not None:
+                reasons.append(self.at_permanence % {**values, "schedule": place.permanence.schedule})
+            else:
+                reasons.append(self.at_structure % values)
         if needs_met:
             names = ", ".join(need.name.lower() for need in needs_met)
             reasons.append((self.one_need if len(needs_met) == 1 else self.needs) % {"needs": names})
@@ -446,8 +523,9 @@ def rank(candidates: Iterable[Candidate], profile: Profile, *, today: datetime.d
             continue
         needs_met = [need for need in profile.needs if need.slug in candidate.need_slugs]
         territory = narrowest_territory(candidate, territories)
-        key = sort_key(Standing(candidate.offer, len(needs_met), territory.narrowness, preferred))
-        scored.append((key, candidate, territory, needs_met))
+        near = reachable_in_person(candidate, profile)
+        standing = Standing(candidate.offer, len(needs_met), territory.narrowness, preferred, near is not None)
+        scored.append((sort_key(standing), candidate, territory, needs_met, near))
     scored.sort(key=lambda item: item[0])
     reasons_for = _Reasons(profile, today)
     return [
@@ -457,9 +535,15 @@ def rank(candidates: Iterable[Candidate], profile: Profile, *, today: datetime.d
             territory=territory,
             needs_met=needs_met,
             reasons=reasons_for(
-                candidate.offer, territory, needs_met, candidate.sector_text() if reasons_for.sector_terms else ""
+                candidate.offer,
+                territory,
+                needs_met,
+                candidate.sector_text() if reasons_for.sector_terms else "",
+                near,
             ),
             upcoming=candidate.offer.opens_on is not None and candidate.offer.opens_on > today,
+            place=near[0] if near else None,
+            distance_km=near[1] if near else None,
         )
-        for position, (_key, candidate, territory, needs_met) in enumerate(scored, start=1)
+        for position, (_key, candidate, territory, needs_met, near) in enumerate(scored, start=1)
     ]

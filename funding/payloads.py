@@ -44,6 +44,9 @@ def match_payload(match: Match) -> dict:
         "opens_on": offer.opens_on.isoformat() if offer.opens_on else None,
         "closes_on": offer.closes_on.isoformat() if offer.closes_on else None,
         "upcoming": match.upcoming,
+        # « Près de chez vous »: how far the nearest place is, and what it is (None when not reachable in person).
+        "in_person_km": round(match.distance_km, 1) if match.reachable else None,
+        "in_person_place": match.place.name if match.reachable else None,
     }
 
 

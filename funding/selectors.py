@@ -16,12 +16,15 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 
 from django.db import connection
+from django.db.models import Q
 from django.urls import reverse
 
+from directory.geo import proximity_radius_km
 from directory.models import Offer, OfferType, Permanence, PublicationStatus, TerritoryKind
+from directory.proximity import reachable_offers
 from funding.grouping import ACCOMPANY, RUBRIC_OF_TYPE
 from funding.match_entries import MatchEntry
-from funding.matching import HARD_FILTERS, RANKING, Candidate, Match, Profile, rank
+from funding.matching import HARD_FILTERS, RANKING, Candidate, Match, Place, Profile, rank
 
 logger = logging.getLogger(__name__)
 
@@ -44,10 +47,17 @@ OFFER_COLUMNS = [
     "min_structure_age",
     "max_structure_age",
     "fee",
+    "mode_presentiel",
     "instrument_id",
     "structure_id",
 ]
-STRUCTURE_COLUMNS = ["structure__name", "structure__siret", "structure__status"]
+STRUCTURE_COLUMNS = [
+    "structure__name",
+    "structure__siret",
+    "structure__status",
+    "structure__latitude",
+    "structure__longitude",
+]
 INSTRUMENT_COLUMNS = ["instrument__slug", "instrument__name"]
 
 
@@ -57,6 +67,8 @@ class StructureRow:
     name: str
     siret: str | None
     status: str
+    latitude: float | None = None
+    longitude: float | None = None
 
     @property
     def pk(self):
@@ -93,6 +105,7 @@ class OfferRow:
     min_structure_age: int | None
     max_structure_age: int | None
     fee: str
+    mode_presentiel: bool
     instrument_id: int | None
     structure_id: int
     structure: StructureRow
@@ -117,12 +130,12 @@ def _offer_rows(queryset) -> list[OfferRow]:
     rows = []
     for values in queryset.values_list(*OFFER_COLUMNS, *STRUCTURE_COLUMNS, *INSTRUMENT_COLUMNS):
         fields = values[:width]
-        name, siret, status, instrument_slug, instrument_name = values[width:]
+        name, siret, status, latitude, longitude, instrument_slug, instrument_name = values[width:]
         instrument_id, structure_id = fields[-2], fields[-1]
         rows.append(
             OfferRow(
                 *fields,
-                structure=StructureRow(structure_id, name, siret, status),
+                structure=StructureRow(structure_id, name, siret, status, latitude, longitude),
                 instrument=InstrumentRow(instrument_id, instrument_slug, instrument_name) if instrument_id else None,
             )
         )
@@ -134,15 +147,27 @@ def profile_territories(commune) -> tuple:
     return tuple(commune.ancestors_and_self().only("id", "key", "kind", "code", "name"))
 
 
+def reachable_ids(commune, radius_km: float) -> frozenset:
+    """Ids of the public offers reachable in person from the commune (Offer.objects.reachable_from): one query."""
+    reachable = reachable_offers(Offer.objects.published(), commune, radius_km)
+    return frozenset(reachable.order_by().values_list("pk", flat=True))
+
+
 def build_profile(*, commune, stage, needs=(), legal_form=None, **details) -> Profile:
-    """A Profile from cleaned values (model instances); `legal_form` may be a LegalForm or its slug."""
+    """A Profile from cleaned values (model instances); `legal_form` may be a LegalForm or its slug.
+
+    Two queries: the commune's territories, and the offers reachable in person from it (the ranking reads them).
+    """
     slug = getattr(legal_form, "slug", legal_form) or None
+    radius = details.pop("radius_km", None) or proximity_radius_km()
     return Profile(
         commune=commune,
         territories=profile_territories(commune),
         stage=stage,
         needs=tuple(needs),
         legal_form=slug,
+        radius_km=radius,
+        reachable_ids=reachable_ids(commune, radius),
         **details,
     )
 
@@ -234,9 +259,12 @@ def explain(ids: list[int], profile: Profile, *, today: datetime.date, ranks: di
         return []
     keys = {territory.pk: territory.key for territory in profile.territories}
     need_slugs = {need.pk: need.slug for need in profile.needs}
-    rows, coverage, stages, needs, legal_forms, texts = [], [], [], [], [], {}
+    rows, coverage, stages, needs, legal_forms, texts, permanences = [], [], [], [], [], {}, []
     for chunk in _chunks(ids):
-        rows += _offer_rows(Offer.objects.filter(pk__in=chunk))
+        chunk_rows = _offer_rows(Offer.objects.filter(pk__in=chunk))
+        rows += chunk_rows
+        if any(row.mode_presentiel for row in chunk_rows):
+            permanences += _permanences_of(chunk_rows)
         if profile.sector_terms:
             # The descriptions only when a sector is looked for in them (a sixth query).
             for offer_id, *parts in Offer.objects.filter(pk__in=chunk).values_list(
@@ -268,6 +296,7 @@ def explain(ids: list[int], profile: Profile, *, today: datetime.date, ranks: di
             need_slugs=needs.get(row.id, frozenset()),
             legal_form_slugs=legal_forms.get(row.id, frozenset()),
             text=texts.get(row.id, ""),
+            places=places_of(row, permanences),
         )
         for row in rows
     ]
@@ -282,6 +311,31 @@ def explain(ids: list[int], profile: Profile, *, today: datetime.date, ranks: di
         match.rank = ranks[match.offer.id]
     matches.sort(key=lambda match: match.rank)
     return matches
+
+
+def _permanences_of(rows) -> list[Permanence]:
+    """The permanences giving these offers a place (held by their structure, for one of them or for all its
+    offers, in a published third place): one query."""
+    return list(
+        Permanence.objects.filter(
+            Q(offer__isnull=True) | Q(offer_id__in=[row.id for row in rows]),
+            host_id__in={row.structure_id for row in rows},
+            place__status=PublicationStatus.PUBLISHED,
+        )
+        .select_related("place")
+        .order_by("pk")
+    )
+
+
+def places_of(offer, permanences) -> tuple[Place, ...]:
+    """Where the offer receives people: its structure's address, then the third places of its permanences."""
+    structure = offer.structure
+    places = [Place(structure.latitude, structure.longitude, structure.name)]
+    for permanence in permanences:
+        if permanence.host_id == offer.structure_id and permanence.offer_id in (None, offer.id):
+            place = permanence.place
+            places.append(Place(place.latitude, place.longitude, place.name, permanence))
+    return tuple(places)
 
 
 def _grouped(rows, convert=lambda value: value) -> dict[int, frozenset]:

@@ -10,7 +10,7 @@ from directory.forms import territory_label
 from directory.models import Territory, TerritoryKind
 from support_chain.forms import CHAIN_KINDS, ChainSearchForm
 from support_chain.models import Stage
-from support_chain.selectors import support_chain
+from support_chain.selectors import chain
 
 
 @require_GET
@@ -30,7 +30,8 @@ def chain_detail(request, key):
     if territory.kind not in CHAIN_KINDS:
         raise Http404
     stage_slug = request.GET.get("stage", "")
-    steps = support_chain(territory)
+    territory_chain = chain(territory)
+    steps = territory_chain.steps
     current = next((step.stage for step in steps if step.stage.slug == stage_slug), None)
     form = ChainSearchForm(initial={"territory": territory, "key": territory.key, "stage": current})
     context = {
@@ -38,8 +39,10 @@ def chain_detail(request, key):
         "territory_label": territory_label(territory),
         "is_commune": territory.kind == TerritoryKind.COMMUNE,
         "steps": steps,
+        "region_status": territory_chain.region,
+        "radius_km": territory_chain.radius_km,
         "current_stage": current,
-        "gap_count": sum(1 for step in steps if step.is_gap),
+        "gap_count": territory_chain.gap_count,
         "form": form,
         "search_path": reverse("directory:search"),
     }

@@ -2,11 +2,14 @@ from .bulk_write import BulkWrite
 from .reach import CommuneReach, ReachStatus, ReachSummary, WhiteZoneRun
 from .structure import (
     CALL_DATE_FIELDS,
+    CLOSING_DATE_FIELD,
     STALE_AFTER,
     Offer,
     Permanence,
     Structure,
     call_for_projects_q,
+    closed_call_q,
+    is_closed_call,
     is_public_offer,
     published_offer_q,
 )
@@ -60,7 +63,10 @@ __all__ = [
     "TerritoryLink",
     "UnknownTerritoryCode",
     "CALL_DATE_FIELDS",
+    "CLOSING_DATE_FIELD",
     "call_for_projects_q",
+    "closed_call_q",
+    "is_closed_call",
     "is_public_offer",
     "published_offer_q",
 ]

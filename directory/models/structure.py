@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from directory.cache import directory_changed
 from directory.geo import distance_km_expression, near_q, proximity_radius_km
 from directory.search import search_offers
-from directory.validators import validate_siret
+from directory.validators import validate_opening_hours, validate_siret
 from support_chain.models import Need, Stage, SupportLevel
 
 from .territory import Territory, TerritoryKind, TerritoryLink
@@ -169,7 +169,12 @@ class Structure(Publishable):
     website = models.URLField(_("site web"), blank=True)
     email = models.EmailField(_("courriel"), blank=True)
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
-    opening_hours = models.TextField(_("horaires d'ouverture"), blank=True)
+    opening_hours = models.TextField(
+        _("horaires d'ouverture"),
+        blank=True,
+        validators=[validate_opening_hours],
+        help_text=_("Syntaxe OpenStreetMap, par exemple « Mo-Fr 09:00-12:00,14:00-17:00 »."),
+    )
     accessibility = models.TextField(_("accessibilité"), blank=True)
 
     objects = StructureQuerySet.as_manager()
@@ -223,6 +228,21 @@ CALL_DATE_FIELDS = ("opens_on", "closes_on")
 
 def call_for_projects_q() -> Q:
     return reduce(operator.or_, (Q(**{f"{field}__isnull": False}) for field in CALL_DATE_FIELDS))
+
+
+# The rule of a current offer: not a call for projects whose closing date is past. A closed call is never shown as
+# current: the chain, the matching (funding/matching.py's « closed » filter), the search's open calls, the map and
+# the API all read it from here (`Offer.objects.current(day)`, `closed_call_q(day)`, `is_closed_call(offer, day)`).
+CLOSING_DATE_FIELD = "closes_on"
+
+
+def closed_call_q(day: datetime.date, path: str = "") -> Q:
+    return Q(**{f"{path}{CLOSING_DATE_FIELD}__lt": day})
+
+
+def is_closed_call(offer, day: datetime.date) -> bool:
+    closes_on = getattr(offer, CLOSING_DATE_FIELD)
+    return closes_on is not None and closes_on < day
 
 
 def published_offer_q(path: str = "") -> Q:
@@ -279,14 +299,18 @@ class OfferQuerySet(PublishableQuerySet):
     def of_type(self, offer_type):
         return self.filter(offer_type=offer_type)
 
+    def current(self, day: datetime.date | None = None):
+        """Offers that are not closed calls for projects on that day (default: today); see `closed_call_q`."""
+        return self.exclude(closed_call_q(day or timezone.localdate()))
+
     def open_on(self, day):
         """Offers that are not calls for projects, or calls open on that day."""
-        return self.filter(Q(opens_on__isnull=True) | Q(opens_on__lte=day)).filter(
-            Q(closes_on__isnull=True) | Q(closes_on__gte=day)
-        )
+        return self.current(day).filter(Q(opens_on__isnull=True) | Q(opens_on__lte=day))
 
-    def not_closed_on(self, day):
-        return self.filter(Q(closes_on__isnull=True) | Q(closes_on__gte=day))
+    def open_calls(self, day: datetime.date | None = None):
+        """Calls for projects open on that day (default: today): the search's « appels ouverts »."""
+        day = day or timezone.localdate()
+        return self.filter(call_for_projects_q()).open_on(day)
 
     def search(self, text):
         """Offers matching the words of a French free text, annotated with `rank` (see directory/search.py)."""
@@ -537,6 +561,13 @@ class Permanence(models.Model):
     )
     offer = models.ForeignKey(Offer, models.SET_NULL, null=True, blank=True, verbose_name=_("offre concernée"))
     schedule = models.CharField(_("quand"), max_length=200, help_text=_("Ex. : le 1er mardi du mois, 9h-12h"))
+    opening_hours = models.CharField(
+        _("horaires (syntaxe OpenStreetMap)"),
+        max_length=200,
+        blank=True,
+        validators=[validate_opening_hours],
+        help_text=_("Ex. : « Tu[1] 09:00-12:00 » pour le 1er mardi du mois, de 9 h à 12 h."),
+    )
     note = models.TextField(_("précisions"), blank=True)
 
     class Meta:

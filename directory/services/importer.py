@@ -1,7 +1,8 @@
 """CSV import of structures and their offers: validate every row, then write all of it or nothing.
 
 The format is documented in the README ("Format d'import"). One row per offer; the structure is found by
-SIRET, or by name and commune when it has none. Re-importing the same file changes nothing.
+SIRET, or by name and commune when it has none. Re-importing the same file changes nothing. A file whose header
+names `host_siret` and `place_siret` is a file of permanences (directory/services/permanence_import.py).
 """
 
 import csv
@@ -32,6 +33,8 @@ from directory.models import (
     StructureRole,
     Territory,
 )
+from directory.opening_hours import error as opening_hours_error
+from directory.services import permanence_import
 from directory.services.bulk import bulk_write
 from directory.text import normalize
 from directory.validators import siret_error
@@ -70,6 +73,8 @@ COLUMNS = [
     "offer_url",
     "offer_email",
 ]
+# Columns a file may add to COLUMNS; a file without one leaves that field of its structures as it is.
+OPTIONAL_COLUMNS = ["structure_opening_hours"]
 REQUIRED = [
     "structure_name",
     "structure_roles",
@@ -155,6 +160,9 @@ class ImportReport:
     offers_created: int = 0
     offers_updated: int = 0
     offers_unchanged: int = 0
+    permanences_created: int = 0
+    permanences_updated: int = 0
+    permanences_unchanged: int = 0
     dry_run: bool = False
     changes: list[dict] = field(default_factory=list)
 
@@ -230,7 +238,9 @@ class _RowParser:
 
     def parse(self, line: int, row: dict) -> tuple[ParsedRow | None, list[str]]:
         errors: list[str] = []
-        value = {column: from_spreadsheet_safe(row.get(column) or "").strip() for column in COLUMNS}
+        value = {
+            column: from_spreadsheet_safe(row.get(column) or "").strip() for column in (*COLUMNS, *OPTIONAL_COLUMNS)
+        }
         for column in REQUIRED:
             if not value[column]:
                 errors.append(_("la colonne « %(column)s » est obligatoire") % {"column": column})
@@ -263,6 +273,11 @@ class _RowParser:
         structure["email"] = self._email(value["structure_email"], "structure_email", errors)
         structure["latitude"] = self._float(value["structure_latitude"], "structure_latitude", -90, 90, errors)
         structure["longitude"] = self._float(value["structure_longitude"], "structure_longitude", -180, 180, errors)
+        # An optional column: a file without it leaves the structures' opening hours as they are.
+        if "structure_opening_hours" in row:
+            structure["opening_hours"] = value["structure_opening_hours"]
+            if message := opening_hours_error(value["structure_opening_hours"]):
+                errors.append(_("structure_opening_hours : %(message)s") % {"message": message})
         if (structure["latitude"] is None) != (structure["longitude"] is None) and not errors:
             errors.append(_("la latitude et la longitude vont ensemble : renseignez les deux ou aucune"))
 
@@ -426,7 +441,7 @@ def parse_rows(text: str, progress: Callable[[int, int], None] | None = None) ->
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
     header = [name.strip() for name in (reader.fieldnames or [])]
     missing = [column for column in REQUIRED if column not in header]
-    unknown = [column for column in header if column and column not in COLUMNS]
+    unknown = [column for column in header if column and column not in COLUMNS and column not in OPTIONAL_COLUMNS]
     if not header or missing or unknown:
         messages = []
         if not header:
@@ -503,6 +518,10 @@ def import_offers(
     """
     if status not in PublicationStatus.values:
         raise ValueError(status)
+    if permanence_import.is_permanence_file(text):
+        return _import_permanences(
+            text, dry_run=dry_run, progress=progress, scope_check=scope_check, on_applied=on_applied
+        )
     total = 0
 
     def parsing(done, rows):
@@ -531,6 +550,25 @@ def _chunks(values, size=2000):
     values = list(values)
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+def _import_permanences(text: str, *, dry_run: bool, progress, scope_check, on_applied=None) -> ImportReport:
+    parsed, errors = permanence_import.parse_permanence_rows(text, RowError)
+    if errors:
+        raise ImportRejected(errors)
+    report = ImportReport(rows=len(parsed), dry_run=dry_run)
+    errors = permanence_import.import_permanence_rows(
+        parsed,
+        report,
+        row_error=RowError,
+        dry_run=dry_run,
+        progress=progress,
+        scope_check=scope_check,
+        on_applied=on_applied,
+    )
+    if errors:
+        raise ImportRejected(errors)
+    return report
 
 
 class _Plan:

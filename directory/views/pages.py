@@ -42,6 +42,7 @@ def similar_offers(offer: Offer, limit: int = SIMILAR_OFFERS):
         )
         candidates = (
             Offer.objects.published()
+            .current()
             .covering(offer.structure.commune)
             .exclude(structure_id=offer.structure_id)
             .filter(shared)

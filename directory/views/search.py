@@ -72,6 +72,7 @@ def search(request):
         "territory": filterset.form.cleaned_data.get("territory") if valid else None,
         "current_sort": filterset.current_sort if valid else None,
         "point": filterset.point if valid else None,
+        "sort_point": filterset.sort_point if valid else None,
         "is_filtered": valid and filterset.is_active,
         "today": timezone.localdate(),
     }

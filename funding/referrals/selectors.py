@@ -69,7 +69,8 @@ def lines_visible_to(user, referral: Referral) -> list[ReferralLine]:
 
 
 def next_chain_offers(referral: Referral, limit: int = 5) -> list[Offer]:
-    """The next link of the chain: published offers of the next stage covering the holder's commune."""
+    """The next link of the chain: published offers of the next stage covering the holder's commune (no closed
+    call for projects: directory.models.closed_call_q)."""
     if referral.stage is None:
         return []
     next_stage = referral.stage.next_stages().first()
@@ -77,6 +78,7 @@ def next_chain_offers(referral: Referral, limit: int = 5) -> list[Offer]:
         return []
     return list(
         Offer.objects.published()
+        .current()
         .covering(referral.commune)
         .for_stage(next_stage)
         .select_related("structure")

@@ -303,6 +303,10 @@ TERRITORIES_FIXTURE = BASE_DIR / "fixtures" / "territories" / "cog.json.gz"
 DEMO_DIRECTORY_CSV = BASE_DIR / "fixtures" / "demo" / "directory.csv"
 DEMO_PERMANENCES_CSV = BASE_DIR / "fixtures" / "demo" / "permanences.csv"
 
+# A région's directory counts as filled in once it has a curator and at least this many published structures;
+# until then its chain says « L'annuaire de cette région n'est pas encore renseigné » (support_chain/selectors.py).
+REGION_MIN_STRUCTURES = int(os.environ.get("REGION_MIN_STRUCTURES", "20"))
+
 # Logs: plain lines in development, one JSON object a line in production (LOG_FORMAT=json, the prod default),
 # each with the request id (portal/observability.py). Access lines are the app's own (no query strings).
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain")

@@ -12,7 +12,15 @@ pytestmark = pytest.mark.browser
 
 
 def test_a_holder_types_a_postal_code_picks_the_commune_with_the_keyboard_and_a_stage(site, page):
-    OfferFactory(title="Couveuse du plateau", stages=["creation"], coverage=["COM-23077"])
+    faux = commune("23077")
+    in_faux = StructureFactory(name="Couveuse", commune=faux, latitude=faux.latitude, longitude=faux.longitude)
+    OfferFactory(
+        title="Couveuse du plateau",
+        structure=in_faux,
+        stages=["creation"],
+        coverage=["COM-23077"],
+        mode_presentiel=True,
+    )
     OfferFactory(title="Idées en Corrèze", stages=["creation"], coverage=["DEP-19"])
     page.goto(site + "/")
     commune_input = page.get_by_role("combobox", name="Votre commune")
@@ -41,10 +49,11 @@ def test_a_holder_types_a_postal_code_picks_the_commune_with_the_keyboard_and_a_
     page.wait_for_url(re.compile(r"/chaine/COM-23077/\?stage=creation#etape-creation$"))
     assert "Faux-la-Montagne (23)" in page.locator("h1").inner_text()
     creation = page.locator("#etape-creation")
-    assert "Couveuse du plateau" in creation.inner_text()
+    assert "Couveuse du plateau" in creation.locator("[data-near]").inner_text()
+    assert "à moins d'1 km — accueil dans ses locaux (Couveuse)" in creation.inner_text()
     assert "Idées en Corrèze" not in page.content()
     assert page.locator('[aria-current="step"]').inner_text() == "Création"
-    assert page.locator("[data-gap]").count() == 6
+    assert page.locator("[data-gap]").count() == 6  # every other stage: nothing in person near Faux
 
 
 def test_escape_closes_the_suggestions_and_the_form_still_submits_what_was_typed(site, page):
@@ -96,6 +105,10 @@ def test_home_map_and_chain_pages_have_no_serious_accessibility_violation(site, 
         name="Atelier bordelais", commune=commune("33063"), latitude=44.8378, longitude=-0.5792
     )
     OfferFactory(structure=structure, stages=["creation"], coverage=["DEP-23"], support_level=2)
+    faux = commune("23077")
+    near = StructureFactory(name="Tiers-lieu", commune=faux, latitude=faux.latitude + 0.1, longitude=faux.longitude)
+    OfferFactory(structure=near, stages=["creation"], coverage=["DEP-23"], mode_presentiel=True)
+    OfferFactory(stages=["creation", "emergence"], coverage=["FR"], mode_presentiel=True)
     page.goto(site + "/")
     assert_accessible(page)
     page.goto(site + "/directory/carte/")

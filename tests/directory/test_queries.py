@@ -75,7 +75,7 @@ def test_for_stage_and_open_on():
     upcoming = OfferFactory(opens_on=datetime.date(2027, 1, 1), closes_on=datetime.date(2027, 3, 1))
     today = datetime.date(2026, 11, 23)
     assert closed not in Offer.objects.open_on(today) and upcoming not in Offer.objects.open_on(today)
-    assert upcoming in Offer.objects.not_closed_on(today) and emergence in Offer.objects.open_on(today)
+    assert upcoming in Offer.objects.current(today) and emergence in Offer.objects.open_on(today)
 
 
 def test_eligible_for_legal_form():

@@ -68,6 +68,7 @@ def candidate(
     legal_forms=(),
     structure_name="Structure",
     structure_status=PublicationStatus.PUBLISHED,
+    places=(),
     **fields,
 ) -> Candidate:
     pk = fields.pop("id", None) or next(_ids)
@@ -85,4 +86,5 @@ def candidate(
         stage_slugs=frozenset(stages),
         need_slugs=frozenset(needs),
         legal_form_slugs=frozenset(legal_forms),
+        places=tuple(places),
     )

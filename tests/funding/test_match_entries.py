@@ -9,9 +9,9 @@ from django.db import connection
 from django.utils import timezone
 
 from curation.services.duplicates import structure_merge
-from directory.models import LegalForm, Offer, PublicationStatus, Structure, Territory
+from directory.models import LegalForm, Offer, Permanence, PublicationStatus, Structure, Territory
 from funding import selectors
-from funding.matching import HARD_FILTERS, RANKING, Candidate, rank, tie_text
+from funding.matching import HARD_FILTERS, RANKING, Candidate, Place, rank, tie_text
 from funding.models import MatchEntry
 from support_chain.models import Need, Stage
 from tests.factories import OfferFactory, StructureFactory, UserFactory
@@ -28,6 +28,18 @@ TITLES = ["Accompagnement", "accompagnement", "Émergence", "Prêt", "prêt", "A
 VERIFIED = [None, NOW, NOW, NOW - datetime.timedelta(days=30), NOW - datetime.timedelta(days=400)]
 
 
+def reference_places(offer) -> tuple[Place, ...]:
+    """The offer's structure, then the published third places where its structure holds a permanence for it."""
+    structure = offer.structure
+    places = [Place(structure.latitude, structure.longitude, structure.name)]
+    for permanence in Permanence.objects.filter(host=structure).select_related("place").order_by("pk"):
+        if permanence.offer_id in (None, offer.pk) and permanence.place.status == PublicationStatus.PUBLISHED:
+            places.append(
+                Place(permanence.place.latitude, permanence.place.longitude, permanence.place.name, permanence)
+            )
+    return tuple(places)
+
+
 def reference_candidates() -> list[Candidate]:
     """Every offer of the database as the engine reads it, built the slow and obvious way."""
     return [
@@ -37,6 +49,7 @@ def reference_candidates() -> list[Candidate]:
             stage_slugs=frozenset(stage.slug for stage in offer.stages.all()),
             need_slugs=frozenset(need.slug for need in offer.needs.all()),
             legal_form_slugs=frozenset(form.slug for form in offer.eligible_legal_forms.all()),
+            places=reference_places(offer),
         )
         for offer in Offer.objects.select_related("structure", "instrument").prefetch_related(
             "coverage", "stages", "needs", "eligible_legal_forms"
@@ -46,10 +59,26 @@ def reference_candidates() -> list[Candidate]:
 
 @pytest.fixture
 def tangled_directory():
-    """Seventy offers around Faux-la-Montagne with every filter and many ties (same scores, same names)."""
+    """Seventy offers around Faux-la-Montagne with every filter and many ties (same scores, same names), their
+    structures near it (within the radius), far from it or without coordinates, and permanences bringing some near."""
     rng = random.Random(7)
-    structures = [StructureFactory(name=name, siret=None) for name in NAMES]
+    faux = Territory.objects.get(key="COM-23077")
+    # North of Faux-la-Montagne's point by 5, 25, 45, 120 km (0.009° of latitude ≈ 1 km), or « lieu inconnu ».
+    offsets = [0.045, 0.225, 0.405, 1.08, None]
+
+    def located(offset):
+        if offset is None:
+            return {}
+        return {"latitude": faux.latitude + offset, "longitude": faux.longitude}
+
+    structures = [StructureFactory(name=name, siret=None, **located(rng.choice(offsets))) for name in NAMES]
     structures.append(StructureFactory(name="Brouillon", siret=None, status=PublicationStatus.DRAFT))
+    third_places = [
+        StructureFactory(name="Tiers-lieu proche", siret=None, role_third_place=True, **located(0.09)),
+        StructureFactory(name="Tiers-lieu brouillon", siret=None, role_third_place=True, **located(0.02)),
+    ]
+    third_places[1].status = PublicationStatus.DRAFT
+    third_places[1].save()
     stages = ["emergence", "amorcage", "creation"]
     needs = ["financement", "statut-juridique", "local-foncier", "mise-en-reseau"]
     for index in range(70):
@@ -74,6 +103,14 @@ def tangled_directory():
             stages=rng.sample(stages, rng.randint(1, 2)),
             needs=rng.sample(needs, rng.randint(0, 3)),
             eligible_legal_forms=rng.choice([[], [], ["scop"], ["association", "collectif-non-constitue"]]),
+            mode_presentiel=rng.random() < 0.7,
+            mode_distance=rng.random() < 0.5,
+        )
+    far_structures = [s for s in structures[:-1] if s.latitude is None or s.latitude > faux.latitude + 0.3]
+    for index, structure in enumerate(far_structures[:4]):
+        offer = structure.offers.order_by("pk").first() if index % 2 else None
+        Permanence.objects.create(
+            place=third_places[index % 2], host=structure, offer=offer, schedule=f"le {index + 1}e mardi du mois"
         )
 
 
@@ -99,6 +136,9 @@ def test_the_database_ranks_as_the_engine_does(tangled_directory, values):
     )
     expected = rank(reference_candidates(), profile, today=TODAY)
     assert len(expected) >= 4, "the directory should give this profile something to rank"
+    # The directory mixes offers reachable in person and remote ones, and the engine and the database agree on which.
+    assert {m.offer.pk for m in expected if m.reachable} == profile.reachable_ids & {m.offer.pk for m in expected}
+    assert 0 < sum(m.reachable for m in expected) < len(expected)
     found = selectors.match(profile, today=TODAY)
     assert [m.offer.pk for m in found] == [m.offer.pk for m in expected]
     assert [m.rank for m in found] == list(range(1, len(expected) + 1))
@@ -119,9 +159,17 @@ def test_the_database_orders_by_the_engines_criteria_in_their_order():
     with_needs = selectors.build_profile(
         commune=commune, stage=Stage.objects.get(slug="emergence"), needs=[Need.objects.get(slug="financement")]
     )
+    # Nothing is reachable in person from the commune in this empty directory: that criterion is left out.
+    assert with_needs.reachable_ids == frozenset()
+    assert selectors.order_by(with_needs)[0].count(", ") + 1 == len(RANKING) - 1
+    with_needs = replace(with_needs, reachable_ids=frozenset({12, 5}))
     terms, params = selectors.order_by(with_needs)
-    assert terms.count(", ") + 1 == len(RANKING)
-    assert terms.startswith("CASE WHEN need_ids LIKE %s THEN 1 ELSE 0 END DESC, CASE territory_id ")
+    assert terms.count(", ") + 1 == len(RANKING) + 1  # one more comma: between the two ids
+    assert terms.startswith(
+        "CASE WHEN need_ids LIKE %s THEN 1 ELSE 0 END DESC, CASE WHEN offer_id IN (%s, %s) THEN 1 ELSE 0 END DESC, "
+        "CASE territory_id "
+    )
+    assert params[1:3] == [5, 12]
     assert terms.endswith("offer_id") and "last_verified_at DESC NULLS LAST" in terms
     assert terms.count("%s") == len(params)
     # Without needs every offer meets none: the first criterion is left out.

@@ -1,12 +1,21 @@
 """The matching engine on unsaved objects: every hard filter, every ranking rule, the reasons. No database."""
 
 import datetime
+from dataclasses import replace
 
 import pytest
 
-from directory.models import PublicationStatus
-from funding.matching import HARD_FILTERS, HardFilter, failed_filter, french_date, rank
+from directory.models import Permanence, PublicationStatus, Structure, Territory
+from funding.matching import HARD_FILTERS, HardFilter, Place, failed_filter, french_date, rank
+from funding.payloads import match_payload
 from tests.funding.engine import NOW, TODAY, candidate, profile
+
+# Faux-la-Montagne with a point; 0.009° of latitude is about 1 km.
+LOCATED = Territory(id=1, key="COM-23077", kind="COM", code="23077", name="Faux", latitude=45.75, longitude=1.93)
+
+
+def place_at(km, name="Lieu", permanence=None):
+    return Place(LOCATED.latitude + km * 0.008993, LOCATED.longitude, name, permanence)
 
 
 def titles(matches):
@@ -160,6 +169,36 @@ def test_more_needs_met_come_first_even_over_a_narrower_territory():
     )
     assert titles(matches) == ["France, deux besoins", "Commune, un besoin", "France, aucun besoin"]
     assert [m.rank for m in matches] == [1, 2, 3]
+
+
+def test_reachable_in_person_comes_right_after_needs_met_and_says_how_far_and_where():
+    holder = replace(profile(needs=["financement"]), commune=LOCATED, radius_km=30)
+    third_place = Structure(name="Tiers-lieu X")
+    permanence = Permanence(place=third_place, schedule="le 1er mardi du mois")
+    near_national = candidate(
+        title="National, permanence à 12 km",
+        mode_presentiel=True,
+        places=(place_at(80, "Siège"), place_at(12, "Tiers-lieu X", permanence)),
+    )
+    local_remote = candidate(title="Commune, en ligne", coverage=["COM-23077"], mode_distance=True)
+    far = candidate(title="Commune, à 45 km", coverage=["COM-23077"], mode_presentiel=True, places=(place_at(45),))
+    online_near = candidate(title="Commune, en ligne à 1 km", coverage=["COM-23077"], places=(place_at(1),))
+    unknown = candidate(
+        title="Commune, lieu inconnu", coverage=["COM-23077"], mode_presentiel=True, places=(Place(None, None, "?"),)
+    )
+    needs_met = candidate(title="France, besoin", needs=["financement"])
+    matches = rank([local_remote, far, online_near, unknown, near_national, needs_met], holder, today=TODAY)
+    assert titles(matches)[:2] == ["France, besoin", "National, permanence à 12 km"]
+    assert [m.reachable for m in matches] == [False, True, False, False, False, False]
+    near = matches[1]
+    assert near.distance_km == pytest.approx(12, abs=0.05) and near.place.name == "Tiers-lieu X"
+    assert "En présentiel à 12 km : permanence au Tiers-lieu X, le 1er mardi du mois" in near.reasons
+    payload = match_payload(near)
+    assert payload["in_person_km"] == pytest.approx(12, abs=0.1) and payload["in_person_place"] == "Tiers-lieu X"
+    assert match_payload(matches[0])["in_person_km"] is None
+    # Without a point (a commune not located), nothing is near and the order is the narrowness'.
+    unlocated = rank([near_national, local_remote], profile(), today=TODAY)
+    assert titles(unlocated) == ["Commune, en ligne", "National, permanence à 12 km"]
 
 
 def test_the_narrowest_coverage_comes_first():

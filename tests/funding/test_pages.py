@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from directory.models import Instrument, Permanence
-from tests.factories import OfferFactory, StructureFactory
+from tests.factories import OfferFactory, StructureFactory, commune
 from tests.funding.conftest import LEVELS
 
 pytestmark = pytest.mark.django_db
@@ -195,9 +195,11 @@ def test_the_results_page_query_count_does_not_grow_with_the_directory(
     assert response.context["match_count"] >= 20
 
 
-# Profile form (commune, stage, needs: 3) + territories (1) + ranking (1) and the shown offers (5) + next stage
-# (1 + 1 + 5) + permanences (1) + the demo banner's check (1).
-QUERIES_PER_RESULTS_PAGE = 19
+# Profile form (commune, stage, needs: 3) + territories (1) + structures receiving near the commune (1; their offers
+# reachable in person are one more query when there are some) + ranking (1) and the
+# shown offers (5) + next stage (1 + 1 + 5) + permanences (1) + the demo banner's check (1). (When a shown offer is
+# delivered in person, one more per explained list reads the permanences giving it a place.)
+QUERIES_PER_RESULTS_PAGE = 20
 
 
 def test_a_rubric_can_be_read_in_full_page_by_page(client):
@@ -211,3 +213,15 @@ def test_a_rubric_can_be_read_in_full_page_by_page(client):
     assert len(full.context["page"]) == 25
     second = client.get(RESULTS, {"commune": "23077", "stage": "emergence", "rubrique": "accompagner", "page": 2})
     assert len(second.context["page"]) == 5
+
+
+def test_results_split_each_rubric_into_near_and_remote(client):
+    faux = commune("23077")
+    near_place = StructureFactory(name="Couveuse voisine", latitude=faux.latitude + 0.09, longitude=faux.longitude)
+    OfferFactory(title="Accompagnement à 10 km", structure=near_place, mode_presentiel=True, coverage=["DEP-23"])
+    OfferFactory(title="Accompagnement en ligne", mode_distance=True, coverage=["COM-23077"])
+    html = client.get(RESULTS, {"commune": "23077", "stage": "emergence"}).content.decode()
+    accompany = html[html.index("Qui peut m&#x27;accompagner") : html.index("Qui peut me financer")]
+    near, remote = accompany.index("Près de chez vous</h3>"), accompany.index("À distance ou en ligne</h3>")
+    assert near < accompany.index("Accompagnement à 10 km") < remote < accompany.index("Accompagnement en ligne")
+    assert "En présentiel à 10 km : Couveuse voisine" in accompany

@@ -75,7 +75,7 @@ def test_a_region_or_an_unknown_key_has_no_chain_page(client):
 # The chain -------------------------------------------------------------------------------------------------
 
 
-def test_stages_come_in_order_with_their_offers_grouped_by_level_then_type(client, territory):
+def test_stages_come_in_order_with_their_offers_grouped_by_level_with_counts_by_type(client, territory):
     expertise = OfferFactory(title="Diagnostic expert", stages=["creation"], support_level=3, coverage=["DEP-23"])
     info = OfferFactory(title="Permanence info", stages=["creation"], support_level=1, coverage=[FAUX])
     funding = OfferFactory(
@@ -89,19 +89,17 @@ def test_stages_come_in_order_with_their_offers_grouped_by_level_then_type(clien
     assert creation.total == 4
     assert [level.level for level in creation.levels] == [1, 2, 3]
     level2 = creation.levels[1]
-    assert [(group.offer_type, group.offers) for group in level2.types] == [
-        ("accompagnement", [coaching]),
-        ("financement", [funding]),
-    ]
-    assert creation.levels[0].types[0].offers == [info]
-    assert creation.levels[2].types[0].offers == [expertise]
+    assert sorted(level2.offers, key=lambda offer: offer.pk) == sorted([coaching, funding], key=lambda o: o.pk)
+    assert [(count.offer_type, count.count) for count in level2.types] == [("accompagnement", 1), ("financement", 1)]
+    assert creation.levels[0].offers == [info]
+    assert creation.levels[2].offers == [expertise]
     emergence = next(step for step in steps if step.stage.slug == "emergence")
     assert emergence.total == 1
 
 
 def test_a_stage_without_offer_is_shown_as_a_gap(client):
     OfferFactory(title="Idée en Creuse", stages=["emergence"], coverage=["DEP-23"])
-    html = chain_page(client, FAUX).content.decode()
+    html = chain_page(client, "DEP-23").content.decode()
     assert html.count("Aucune offre repérée à cette étape sur ce territoire.") == 6
     assert 'id="etape-reprise-transmission"' in html
     assert html.index('id="etape-emergence"') < html.index('id="etape-changement-echelle"')
@@ -126,7 +124,7 @@ def test_a_departement_also_shows_what_covers_part_of_it_and_says_so(client, ter
     part = OfferFactory(title="Gentioux seulement", coverage=["COM-23090"])
     OfferFactory(title="Pour la Corrèze", coverage=["DEP-19"])
     steps = support_chain(territory("DEP-23"))
-    offers = {offer.title: offer for offer in steps[0].levels[0].types[0].offers}
+    offers = {offer.title: offer for offer in steps[0].levels[0].offers}
     assert set(offers) == {"Toute la Creuse", "Gentioux seulement"}
     assert offers[whole.title].covers_all and not offers[part.title].covers_all
     html = chain_page(client, "DEP-23").content.decode()
@@ -140,12 +138,14 @@ def test_the_stage_asked_for_is_highlighted(client):
     assert "Votre étape" in html
 
 
-def test_a_long_group_is_cut_with_a_link_to_the_directory_search(client):
-    OfferFactory.create_batch(9, stages=["amorcage"], coverage=["DEP-23"], support_level=2)
+def test_a_long_group_is_cut_with_links_to_the_directory_search_by_type(client):
+    OfferFactory.create_batch(7, stages=["amorcage"], coverage=["DEP-23"], support_level=2)
+    OfferFactory.create_batch(2, stages=["amorcage"], coverage=["DEP-23"], support_level=2, offer_type="financement")
     html = chain_page(client, FAUX).content.decode()
-    assert "Voir les 3 autres offres dans l'annuaire" in html
+    assert "et 3 autres offres dans l'annuaire" in html
     link = "/directory/?territory=COM-23077&amp;stage=amorcage&amp;support_level=2&amp;offer_type=accompagnement"
-    assert link in html
+    assert f'{link}">Accompagnement (7)</a>' in html
+    assert 'offer_type=financement">Financement (2)</a>' in html
 
 
 def test_the_page_is_printable(client):
@@ -158,8 +158,11 @@ def test_the_page_is_printable(client):
 def test_the_chain_runs_a_bounded_number_of_queries(client, count, django_assert_num_queries):
     for index in range(count):
         OfferFactory(stages=["emergence", "creation"], coverage=["DEP-23"], support_level=1 + index % 3)
-    # territory, stages, the offers (first of each group, with group totals), the stage select, the demo flag.
-    with django_assert_num_queries(5):
+    # territory, its scope (ancestors, descendants), the région's status, its CRESS, the offers reachable in
+    # person (none here: no place), stages, the first offers of each (stage, level) with the counts per type, the
+    # nearest in-person offer of the gap stages in three widening rings (60, 120, 200 km; nothing found), the demo
+    # flag, the stage select.
+    with django_assert_num_queries(12):
         response = chain_page(client, FAUX)
     per_level = [len(range(level, count, 3)) for level in range(3)]
     shown = 2 * sum(min(n, GROUP_LIMIT) for n in per_level)
