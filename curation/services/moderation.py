@@ -1,9 +1,12 @@
 """Curation writes: submissions, edits queued for review, history and revert, archive and verification."""
 
+import datetime
+
 from celery import signature
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.scopes import is_curator_of
@@ -56,6 +59,10 @@ def display_value(field: models.Field, value) -> str:
         return _("oui") if value else _("non")
     if field.choices and not field.is_relation:
         return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, datetime.datetime):
+        return date_format(timezone.localtime(value) if timezone.is_aware(value) else value, "d/m/Y à H:i")
+    if isinstance(value, datetime.date):
+        return date_format(value, "d/m/Y")
     if isinstance(value, list | set | tuple):
         return ", ".join(sorted(str(item) for item in value)) or "—"
     return str(value)
@@ -119,13 +126,15 @@ def entry_update(*, entry: Structure | Offer, values: dict, user, reason: str = 
     for name, value in plain.items():
         setattr(entry, name, value)
     entry.full_clean()
-    _save_with_history(entry, user=user, reason=reason or _("Modification par la structure"))
+    structure = entry if isinstance(entry, Structure) else entry.structure
+    by_curator = is_curator_of(user, structure)
+    default_reason = _("Modification par la CRESS") if by_curator else _("Modification par la structure")
+    _save_with_history(entry, user=user, reason=reason or default_reason)
     for name, value in values.items():
         if model._meta.get_field(name).many_to_many:
             getattr(entry, name).set(value)
     changes = diff(model, before, snapshot(entry, values))
-    structure = entry if isinstance(entry, Structure) else entry.structure
-    if changes and was_published and not is_curator_of(user, structure):
+    if changes and was_published and not by_curator:
         EditReview.objects.create(
             structure=structure,
             offer=entry if isinstance(entry, Offer) else None,
