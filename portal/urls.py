@@ -22,6 +22,7 @@ urlpatterns = [
     path("directory/", include("directory.urls")),
     path("chaine/", include("support_chain.urls")),
     path("parcours/", include("funding.urls")),
+    path("ma-selection/", include("funding.selection.urls")),
     path("orientations/", include("funding.referral_urls")),
     path("curation/", include("curation.urls")),
     *(re_path(old, RedirectView.as_view(url=new, permanent=True, query_string=True)) for old, new in MOVED_ADMIN),

@@ -117,8 +117,23 @@ class SelfReferralForm(ReferralForm):
     consent = forms.BooleanField(
         label=CONSENT_TEXT, error_messages={"required": _("Votre accord est nécessaire pour transmettre le dossier.")}
     )
+    description = forms.CharField(
+        label=_("Votre projet en quelques lignes"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Ce que vous voulez faire et ce que vous attendez des structures (4 000 caractères au plus)."),
+    )
+    commune = TerritoryField(
+        label=_("Commune de votre projet"),
+        help_text=_("Nom de la commune, code postal ou code Insee."),
+        widget=forms.TextInput(attrs={"data-territory-autocomplete": "COM"}),
+    )
     # Honeypot: a field people never see nor fill; robots do.
     website = forms.CharField(label=_("Ne pas remplir"), required=False)
+
+    def clean(self):
+        # The address is required here: its own error says so, no « at least one way to reach you » on top.
+        return forms.Form.clean(self)
 
     def clean_website(self):
         if self.cleaned_data["website"]:

@@ -76,6 +76,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.demo",
                 "portal.context_processors.roles",
+                "portal.context_processors.selection",
             ],
         },
     },
