@@ -17,6 +17,7 @@ MOVED_ADMIN = [
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("compte/mon-espace/", views.landing, name="landing"),
     path("compte/parcours/", include("funding.saved_profiles.urls")),
     path("compte/", include("accounts.urls")),
     path("directory/", include("directory.urls")),
