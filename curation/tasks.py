@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from curation.models import Submission, UpdateOutcome, UpdateRequest
+from curation.models import ReviewStatus, Submission, UpdateOutcome, UpdateRequest
 from curation.services.freshness import campaign_run, campaigns_due, reminders_queue, update_request_token
 from curation.services.link_check import link_checks_run, owners_due
 from directory.models import Offer, Structure
@@ -35,6 +35,44 @@ def send_submission_acknowledgement(self, submission_id: int) -> bool:
     except Exception:
         # Release the claim so the retry sends it.
         Submission.objects.filter(pk=submission_id).update(acknowledged_at=None)
+        raise
+    return True
+
+
+@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_submission_decision(self, submission_id: int) -> bool:
+    """Tell the submitter their proposal was published or declined (and why); False when already sent."""
+    claimed = (
+        Submission.objects.filter(pk=submission_id, decision_sent_at__isnull=True)
+        .exclude(status=ReviewStatus.PENDING)
+        .update(decision_sent_at=timezone.now())
+    )
+    if not claimed:
+        return False
+    submission = Submission.objects.select_related("structure").get(pk=submission_id)
+    approved = submission.status == ReviewStatus.APPROVED
+    context = {
+        "submission": submission,
+        "structure_url": (
+            settings.SITE_URL.rstrip("/") + submission.structure.get_absolute_url()
+            if approved and submission.structure_id
+            else ""
+        ),
+    }
+    try:
+        send_mail(
+            _("Guichet ESS : votre proposition est publiée")
+            if approved
+            else _("Guichet ESS : votre proposition n'a pas été retenue"),
+            render_to_string(
+                "curation/emails/submission_approved.txt" if approved else "curation/emails/submission_rejected.txt",
+                context,
+            ),
+            None,
+            [submission.submitter_email],
+        )
+    except Exception:
+        Submission.objects.filter(pk=submission_id).update(decision_sent_at=None)
         raise
     return True
 

@@ -11,10 +11,14 @@ from django.utils.translation import gettext as _
 
 from accounts.scopes import is_curator_of
 from curation.models import EditReview, ReviewStatus, Submission, SubmissionKind
-from directory.models import Mode, Offer, PublicationStatus, Structure, StructureRole, Territory
+from directory.models import Mode, Offer, OfferType, PublicationStatus, Structure, StructureRole, Territory
+from support_chain.models import Need, Stage
 
 # Queued by name: services never import tasks (the tasks import the services).
 SEND_SUBMISSION_ACKNOWLEDGEMENT = "curation.tasks.send_submission_acknowledgement"
+SEND_SUBMISSION_DECISION = "curation.tasks.send_submission_decision"
+# The proposed offer lives in Submission.data under this key (slugs and a coverage key, JSON as it is).
+OFFER_KEY = "offer"
 
 # What a submission or a structure editor may change (the rest is the curator's job, in the admin).
 STRUCTURE_EDITABLE_FIELDS = [
@@ -227,8 +231,10 @@ def submission_create(
     submitter_name: str,
     submitter_email: str,
     message: str = "",
+    offer: dict | None = None,
 ) -> Submission:
-    """Record a pending proposal and queue the acknowledgement e-mail once it is committed."""
+    """Record a pending proposal (a structure, or changes to one, and optionally an offer) and queue the
+    acknowledgement e-mail once it is committed."""
     if structure is not None:
         changes = diff(Structure, snapshot(structure, values), values)
         # Only what changed is applied on approval, so later edits of other fields are not overwritten.
@@ -238,12 +244,19 @@ def submission_create(
     else:
         region = Territory.objects.get(pk=values["commune"].region_id)
         changes = diff(Structure, {}, values)
+    data = {name: _json_value(value) for name, value in values.items()}
+    if offer:
+        data[OFFER_KEY] = offer
+        changes = [
+            *changes,
+            {"field": OFFER_KEY, "label": _("Offre proposée"), "old": "—", "new": _offer_summary(offer)},
+        ]
     with transaction.atomic():
         submission = Submission(
             kind=SubmissionKind.UPDATE if structure else SubmissionKind.NEW,
             structure=structure,
             region=region,
-            data={name: _json_value(value) for name, value in values.items()},
+            data=data,
             changes=changes,
             submitter_name=submitter_name,
             submitter_email=submitter_email,
@@ -255,9 +268,47 @@ def submission_create(
     return submission
 
 
+def _offer_summary(offer: dict) -> str:
+    stages = ", ".join(
+        Stage.objects.filter(slug__in=offer["stages"]).order_by("position").values_list("name", flat=True)
+    )
+    coverage = Territory.objects.filter(key=offer.get("coverage")).first()
+    return _("« %(title)s » (%(type)s) — étapes : %(stages)s — territoire : %(coverage)s") % {
+        "title": offer["title"],
+        "type": dict(OfferType.choices).get(offer["offer_type"], offer["offer_type"]),
+        "stages": stages or "—",
+        "coverage": coverage or "—",
+    }
+
+
+def _offer_create(structure: Structure, offer: dict) -> Offer:
+    """The offer a submission proposed, published with its structure."""
+    created = Offer(
+        structure=structure,
+        ref=f"proposition-{structure.pk}-{structure.offers.count() + 1}",
+        title=offer["title"],
+        offer_type=offer["offer_type"],
+        description=offer.get("description", ""),
+        status=PublicationStatus.PUBLISHED,
+        last_verified_at=timezone.now(),
+        **{mode.field_name: mode.value in offer.get("modes", []) for mode in Mode},
+    )
+    created.full_clean(exclude=["stages", "needs", "coverage"])
+    created.save()
+    created.stages.set(Stage.objects.filter(slug__in=offer["stages"]))
+    created.needs.set(Need.objects.filter(slug__in=offer.get("needs", [])))
+    coverage = Territory.objects.filter(key=offer.get("coverage"))
+    created.coverage.set(
+        coverage if coverage.exists() else Territory.objects.filter(pk=structure.commune.departement_id)
+    )
+    return created
+
+
 def _values_from_data(data: dict) -> dict:
     values = {}
     for name, value in data.items():
+        if name == OFFER_KEY:
+            continue
         field = Structure._meta.get_field(name)
         values[field.attname if field.is_relation else name] = value
     return values
@@ -277,12 +328,21 @@ def submission_approve(*, submission: Submission, user, reason: str = "") -> Str
         for name, value in values.items():
             setattr(structure, name, value)
         structure.last_verified_at = timezone.now()
+    if structure.latitude is None and structure.commune_id:
+        # On the map at its commune's point until a curator places it (Territory.point comes with the
+        # communes' points; without it the structure stays off the map, as before).
+        point = getattr(structure.commune, "point", None)
+        if point:
+            structure.latitude, structure.longitude = point
     structure.full_clean(exclude=["region"] if not structure.region_id else None)
     history_reason = _("Proposition n° %(pk)s validée") % {"pk": submission.pk}
     _save_with_history(structure, user=user, reason=f"{history_reason} : {reason}" if reason else history_reason)
     submission.structure = structure
     submission.save(update_fields=["structure"])
+    if submission.data.get(OFFER_KEY):
+        _offer_create(structure, submission.data[OFFER_KEY])
     _review(submission, status=ReviewStatus.APPROVED, user=user, reason=reason)
+    _queue_decision_email(submission)
     return structure
 
 
@@ -292,4 +352,10 @@ def submission_reject(*, submission: Submission, user, reason: str) -> Submissio
     if not reason.strip():
         raise ValidationError(_("Indiquez le motif du refus."))
     _review(submission, status=ReviewStatus.REJECTED, user=user, reason=reason)
+    _queue_decision_email(submission)
     return submission
+
+
+def _queue_decision_email(submission: Submission) -> None:
+    """Tell the person who proposed it what became of their proposal, once the decision is committed."""
+    transaction.on_commit(lambda: signature(SEND_SUBMISSION_DECISION, args=(submission.pk,)).delay())

@@ -38,7 +38,7 @@ def test_territory_typed_as_a_name_or_postal_code(client):
     OfferFactory(title="Ailleurs", coverage=["DEP-14"])
     assert result_titles(client.get(URL, {"territory": "Faux-la-Montagne"})) == ["Faux"]
     ambiguous = client.get(URL, {"territory": "23340"})
-    assert "désigne plusieurs territoires" in ambiguous.content.decode()
+    assert "Le code postal 23340 est celui de plusieurs communes" in ambiguous.content.decode()
     assert result_titles(ambiguous) == []
 
 
