@@ -17,6 +17,8 @@ MOVED_ADMIN = [
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Browsers ask for /favicon.ico whatever the page says: the icon the pages name.
+    path("favicon.ico", views.favicon),
     path("compte/mon-espace/", views.landing, name="landing"),
     path("compte/parcours/", include("funding.saved_profiles.urls")),
     path("compte/", include("accounts.urls")),

@@ -1,4 +1,5 @@
 from django.contrib.auth.decorators import login_required
+from django.templatetags.static import static
 from django.shortcuts import redirect, render
 
 from accounts.scopes import navigation_roles
@@ -33,3 +34,7 @@ def landing(request):
         if roles[role]:
             return redirect(url_name)
     return redirect("saved_profiles:list")
+
+
+def favicon(request):
+    return redirect(static("favicon.svg"), permanent=True)

@@ -92,3 +92,20 @@ def white_zone_offers():
     OfferFactory(structure=structure, coverage=["DEP-87"], stages=["developpement"])
     OfferFactory(structure=StructureFactory(commune=commune("14118")), coverage=["DEP-14"], stages=["developpement"])
     return structure
+
+
+def pytest_unconfigure(config):
+    """Say at the very end of the run, where it is read, that the browser tests were skipped for want of Chromium."""
+    from tests.browser.conftest import CHROMIUM, chromium_found
+
+    terminalreporter = config.pluginmanager.get_plugin("terminalreporter")
+    if terminalreporter is None:
+        return
+    skipped = [report for report in terminalreporter.stats.get("skipped", []) if "browser" in report.keywords]
+    if skipped and not chromium_found():
+        terminalreporter.write_line(
+            f"NOTICE: {len(skipped)} browser tests skipped: Chromium not found at {CHROMIUM}. "
+            "Install it (Debian/Ubuntu: sudo apt-get install chromium) or set CHROMIUM_PATH, then run make test again.",
+            yellow=True,
+            bold=True,
+        )

@@ -40,3 +40,14 @@ def test_each_person_lands_on_their_work(client, make_user, landing):
 
 def test_next_wins(client):
     assert _sign_in(client, make_curator("REG-75"), next="/directory/") == "/directory/"
+
+
+def test_every_page_names_an_icon_that_exists_and_favicon_ico_leads_to_it(client):
+    from django.contrib.staticfiles import finders
+    from django.templatetags.static import static
+
+    icon = static("favicon.svg")
+    assert f'<link rel="icon" href="{icon}"' in client.get("/").content.decode()
+    assert finders.find("favicon.svg")
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"] == icon
