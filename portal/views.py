@@ -1,6 +1,6 @@
 from django.contrib.auth.decorators import login_required
-from django.templatetags.static import static
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 
 from accounts.scopes import navigation_roles
 from directory.models import Offer, Structure, Territory, TerritoryKind
