@@ -3,8 +3,8 @@
 import re
 
 from django import forms
-from django.db.models import Q
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from directory.forms import TerritoryField
