@@ -1,6 +1,7 @@
 """Curators' imports with review (upload, preview, confirm) and exports of their scope."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -15,12 +16,13 @@ from accounts.scopes import curated_offers
 from curation.selectors import visible_imports
 from curation.services import imports as services
 from curation.views.staff import curator_required
+from directory.services.importer import COLUMN_HELP, REQUIRED
 
 
 class UploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("Fichier CSV ou XLSX"),
-        help_text=gettext_lazy("Mêmes colonnes que l'import en ligne de commande ; 5 Mo au plus."),
+        help_text=gettext_lazy("Les colonnes du modèle à télécharger ci-dessous ; 5 Mo au plus."),
         widget=forms.ClearableFileInput({"accept": ".csv,.xlsx"}),
     )
 
@@ -38,7 +40,20 @@ def imports(request):
             batch = services.import_preview(user=request.user, file_name=upload.name, content=content)
             return redirect("curation:import_detail", pk=batch.pk)
     page = Paginator(visible_imports(request.user), 20).get_page(request.GET.get("page"))
-    return render(request, "curation/imports.html", {"form": form, "page": page})
+    columns = [
+        {"name": name, "label": label, "format": help_text, "required": name in REQUIRED}
+        for name, (label, help_text) in COLUMN_HELP.items()
+    ]
+    return render(request, "curation/imports.html", {"form": form, "page": page, "columns": columns})
+
+
+@curator_required
+def import_template(request):
+    """The file to fill in: every column, and two example rows (fixtures/examples/offres-exemple.csv)."""
+    example = (settings.BASE_DIR / "fixtures" / "examples" / "offres-exemple.csv").read_text(encoding="utf-8")
+    response = HttpResponse("\ufeff" + example, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="modele-import-guichet-ess.csv"'
+    return response
 
 
 @curator_required
