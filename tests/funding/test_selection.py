@@ -34,9 +34,12 @@ def test_the_buttons_are_plain_forms_on_search_and_offer_pages(client):
     offer = OfferFactory()
     page = client.get(offer.get_absolute_url()).content.decode()
     assert f'action="{reverse("selection:add")}"' in page and 'name="csrfmiddlewaretoken"' in page
+    assert f'form="selection-add" name="offer" value="{offer.pk}"' in page
     _add(client, offer)
     page = client.get(offer.get_absolute_url()).content.decode()
-    assert f'action="{reverse("selection:remove")}"' in page and "Dans ma sélection" in page
+    assert f'form="selection-remove" name="offer" value="{offer.pk}"' in page and "Dans ma sélection" in page
+    search = client.get(reverse("directory:search")).content.decode()
+    assert f'form="selection-remove" name="offer" value="{offer.pk}"' in search
 
 
 def test_unpublished_offers_are_refused_and_the_selection_stops_at_the_dossier_maximum(client):
