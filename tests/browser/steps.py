@@ -25,7 +25,9 @@ def horizontal_overflow(page) -> int:
 
 def check(page) -> None:
     """Every page of a journey: no serious or critical axe violation, no horizontal scrolling."""
-    assert horizontal_overflow(page) == 0, f"{page.url} scrolls horizontally by {horizontal_overflow(page)} px"
+    page.wait_for_load_state("load")
+    overflow = horizontal_overflow(page)
+    assert overflow == 0, f"{page.url} scrolls horizontally by {overflow} px"
     violations = axe_violations(page)
     assert violations == [], (page.url, violations)
 

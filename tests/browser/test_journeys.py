@@ -159,6 +159,8 @@ def test_curator_publishes_a_submission_and_imports_a_file(site, browser, width,
     page.wait_for_load_state()
     check(page)
     assert ImportBatch.objects.filter(status=ImportStatus.APPLIED).count() == 1
+    page.goto(site + "/curation/zones-blanches/")
+    check(page)
 
 
 def _csv(rows) -> str:
