@@ -114,3 +114,17 @@ def test_a_wrong_parcours_address_says_what_is_expected(client):
     client.force_login(make_agent("DEP-79"))
     response = client.get(reverse("selection:from_parcours"), {"adresse": "https://example.org/x"}, follow=True)
     assert "n&#x27;est pas celle d&#x27;une page « Mon parcours »" in response.content.decode()
+
+
+def test_the_offer_page_offers_contact_and_the_way_back_to_mon_parcours(client):
+    offer = OfferFactory()
+    results = f"{reverse('funding:results')}?commune=79191&stage=creation"
+    page = client.get(offer.get_absolute_url(), HTTP_REFERER=f"http://testserver{results}").content.decode()
+    assert f'href="{reverse("referrals:self_send")}?offer={offer.pk}"' in page and "Être mis en relation" in page
+    assert f'href="{results.replace("&", "&amp;")}"' in page and "Retour à « Mon parcours »" in page
+    # Another site's address is never offered as the way back.
+    page = client.get(offer.get_absolute_url(), HTTP_REFERER=f"https://evil.example.org{results}").content.decode()
+    assert "Retour à « Mon parcours »" not in page
+    client.force_login(make_agent("DEP-79"))
+    page = client.get(offer.get_absolute_url()).content.decode()
+    assert f'href="{reverse("referrals:create")}?offer={offer.pk}"' in page
