@@ -1,5 +1,6 @@
 # Guichet ESS — `make run` and `make test` do all the set-up on a bare machine with Python >= 3.11.
 PYTHON ?= python3
+PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
@@ -25,7 +26,7 @@ setup: install
 	$(MANAGE) compute_white_zones
 
 run: setup
-	$(MANAGE) runserver 127.0.0.1:8000
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

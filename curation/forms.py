@@ -5,10 +5,27 @@ from django.utils.translation import gettext_lazy as _
 
 from curation.services.moderation import OFFER_EDITABLE_FIELDS, STRUCTURE_EDITABLE_FIELDS
 from directory.forms import TerritoryField
-from directory.models import LegalForm, Network, Offer, Structure, StructureRole
+from directory.models import (
+    LegalForm,
+    Mode,
+    Network,
+    Offer,
+    OfferType,
+    Structure,
+    StructureRole,
+    TerritoryKind,
+)
 from directory.validators import validate_opening_hours, validate_siret
+from support_chain.models import Need, Stage
 
 TERRITORY_ATTRS = {"data-territory-autocomplete": "COM"}
+DESCRIPTION_MAX_LENGTH = 4000
+OFFER_COVERAGE_KINDS = (
+    TerritoryKind.COMMUNE,
+    TerritoryKind.EPCI,
+    TerritoryKind.DEPARTEMENT,
+    TerritoryKind.REGION,
+)
 
 
 class SubmissionForm(forms.Form):
@@ -37,17 +54,63 @@ class SubmissionForm(forms.Form):
     opening_hours = forms.CharField(
         label=_("Horaires d'ouverture"),
         required=False,
+        max_length=1000,
         widget=forms.Textarea({"rows": 2}),
         validators=[validate_opening_hours],
         help_text=_("Syntaxe OpenStreetMap, par exemple « Mo-Fr 09:00-12:00,14:00-17:00 »."),
     )
-    description = forms.CharField(label=_("Présentation"), required=False, widget=forms.Textarea({"rows": 5}))
+    description = forms.CharField(
+        label=_("Présentation"),
+        required=False,
+        max_length=DESCRIPTION_MAX_LENGTH,
+        widget=forms.Textarea({"rows": 5}),
+        help_text=_("4 000 caractères au plus."),
+    )
+    # The offer: without one, a structure shows neither in the search nor on the map.
+    offer_title = forms.CharField(
+        label=_("Intitulé de l'offre"),
+        max_length=200,
+        required=False,
+        help_text=_("Par exemple : « Accompagnement à la création d'entreprise coopérative »."),
+    )
+    offer_type = forms.ChoiceField(label=_("Type d'offre"), choices=[("", "—"), *OfferType.choices], required=False)
+    offer_description = forms.CharField(
+        label=_("Ce que vous proposez"),
+        required=False,
+        max_length=DESCRIPTION_MAX_LENGTH,
+        widget=forms.Textarea({"rows": 4}),
+        help_text=_("4 000 caractères au plus."),
+    )
+    offer_stages = forms.ModelMultipleChoiceField(
+        Stage.objects.order_by("position"),
+        label=_("Pour quelles étapes du projet ?"),
+        to_field_name="slug",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    offer_needs = forms.ModelMultipleChoiceField(
+        Need.objects.order_by("name"),
+        label=_("Pour quels besoins ? (facultatif)"),
+        to_field_name="slug",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    offer_coverage = TerritoryField(
+        kinds=OFFER_COVERAGE_KINDS,
+        label=_("Territoire couvert"),
+        required=False,
+        help_text=_("Une commune, une intercommunalité, un département ou une région ; vide : le département."),
+        widget=forms.TextInput({"data-territory-autocomplete": "COM,EPCI,DEP,REG"}),
+    )
+    offer_modes = forms.MultipleChoiceField(
+        label=_("Comment ?"), choices=Mode.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
     submitter_name = forms.CharField(label=_("Votre nom"), max_length=200)
     submitter_email = forms.EmailField(
         label=_("Votre adresse électronique"), help_text=_("Pour vous confirmer la réception et vous répondre.")
     )
     message = forms.CharField(
-        label=_("Un mot pour l'équipe de la CRESS"), required=False, widget=forms.Textarea({"rows": 3})
+        label=_("Un mot pour l'équipe de la CRESS"), required=False, max_length=2000, widget=forms.Textarea({"rows": 3})
     )
     # The magic link of an update campaign, when the person came from one.
     update_token = forms.CharField(required=False, widget=forms.HiddenInput, max_length=500)
@@ -78,6 +141,51 @@ class SubmissionForm(forms.Form):
             initial.update(structure=structure, roles=structure.roles, siret=structure.siret or "")
             kwargs["initial"] = {**initial, **kwargs.get("initial", {})}
         super().__init__(*args, **kwargs)
+
+    OFFER_FIELDS = [
+        "offer_title",
+        "offer_type",
+        "offer_description",
+        "offer_stages",
+        "offer_needs",
+        "offer_coverage",
+        "offer_modes",
+    ]
+
+    def clean(self):
+        cleaned = super().clean()
+        new_structure = not cleaned.get("structure")
+        described = any(cleaned.get(name) for name in self.OFFER_FIELDS)
+        if new_structure or described:
+            required = {
+                "offer_title": _(
+                    "Donnez un intitulé à votre offre : sans offre, la structure n'apparaît ni dans "
+                    "la recherche ni sur la carte."
+                ),
+                "offer_type": _("Choisissez le type de l'offre."),
+                "offer_stages": _("Cochez au moins une étape du projet."),
+            }
+            for name, message in required.items():
+                if not cleaned.get(name) and name not in self.errors:
+                    self.add_error(name, message)
+        return cleaned
+
+    def offer_values(self) -> dict | None:
+        """The proposed offer (slugs and a coverage key: what a submission stores), or None."""
+        data = self.cleaned_data
+        if not data.get("offer_title"):
+            return None
+        commune = data.get("commune")
+        coverage = data.get("offer_coverage") or (commune.departement if commune else None)
+        return {
+            "title": data["offer_title"],
+            "offer_type": data["offer_type"],
+            "description": data.get("offer_description") or "",
+            "stages": [stage.slug for stage in data["offer_stages"]],
+            "needs": [need.slug for need in data.get("offer_needs") or []],
+            "coverage": coverage.key if coverage else "",
+            "modes": list(data.get("offer_modes") or [Mode.IN_PERSON]),
+        }
 
     def is_spam(self) -> bool:
         return bool(self.data.get("contact_fax"))

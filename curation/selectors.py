@@ -198,7 +198,9 @@ def history_page(entry, page_number):
         pairs = list(zip(records, records[1:] + [older], strict=True))
     else:
         pairs = []
-    fields = [f for f in type(entry)._meta.concrete_fields if f.name not in SKIPPED_HISTORY_FIELDS]
+    # The fields the history keeps (derived columns such as Offer.search_vector are excluded from it).
+    kept = {field.name for field in entry.history.model._meta.concrete_fields}
+    fields = [f for f in type(entry)._meta.concrete_fields if f.name not in SKIPPED_HISTORY_FIELDS and f.name in kept]
     labels = _related_labels(fields, [r for pair in pairs for r in pair if r is not None])
     rows = []
     for record, previous in pairs:

@@ -9,7 +9,7 @@ from django.utils import timezone
 from curation.services.freshness import campaign_run, campaigns_due, reminders_queue, update_request_email_queue
 from curation.services.imports import import_apply, import_check, import_failed
 from curation.services.link_check import link_checks_run, owners_due
-from curation.services.moderation import submission_acknowledgement_queue
+from curation.services.moderation import submission_acknowledgement_queue, submission_decision_queue
 from directory.models import Offer, Structure
 
 
@@ -17,6 +17,12 @@ from directory.models import Offer, Structure
 def send_submission_acknowledgement(submission_id: int) -> bool:
     """Write the submitter's acknowledgement to the outbox; False when it was already written."""
     return submission_acknowledgement_queue(submission_id=submission_id)
+
+
+@shared_task
+def send_submission_decision(submission_id: int) -> bool:
+    """Write the submitter's « publiée » / « pas retenue » e-mail to the outbox; False when already written."""
+    return submission_decision_queue(submission_id=submission_id)
 
 
 @shared_task

@@ -19,6 +19,7 @@ urlpatterns = [
     path("doublons/<int:first>/<int:second>/ecarter/", staff.duplicate_dismiss, name="duplicate_dismiss"),
     path("zones-blanches/", white_zones.white_zones, name="white_zones"),
     path("imports/", imports.imports, name="imports"),
+    path("imports/modele.csv", imports.import_template, name="import_template"),
     path("imports/<int:pk>/", imports.import_detail, name="import_detail"),
     path("imports/<int:pk>/decision/", imports.import_decide, name="import_decide"),
     path("export/", imports.export, name="export"),

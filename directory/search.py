@@ -10,7 +10,7 @@ import re
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connections
-from django.db.models import F, FloatField, Value
+from django.db.models import Case, F, FloatField, Func, TextField, Value, When
 
 from directory.text import normalize
 
@@ -52,7 +52,14 @@ def search_offers(queryset, text: str):
     if connections[queryset.db].vendor == "postgresql":
         query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
         return queryset.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
-    for word in query_words(text):
+    words = query_words(text)
+    for word in words:
         # Each stored word is preceded by a space: a prefix match on words (« coop » finds « cooperativ »).
         queryset = queryset.filter(search_text__contains=f" {word}")
-    return queryset.annotate(rank=Value(1.0, output_field=FloatField()))
+    # Rank like PostgreSQL's weights, roughly: each word found in the title counts, so title matches come first.
+    queryset = queryset.alias(folded_title=Func(F("title"), function="guichet_search_text", output_field=TextField()))
+    title_hits = [
+        Case(When(folded_title__contains=f" {word}", then=Value(1.0)), default=Value(0.0), output_field=FloatField())
+        for word in dict.fromkeys(words)
+    ]
+    return queryset.annotate(rank=sum(title_hits, Value(1.0, output_field=FloatField())))

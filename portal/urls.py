@@ -17,11 +17,15 @@ MOVED_ADMIN = [
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Browsers ask for /favicon.ico whatever the page says: the icon the pages name.
+    path("favicon.ico", views.favicon),
+    path("compte/mon-espace/", views.landing, name="landing"),
     path("compte/parcours/", include("funding.saved_profiles.urls")),
     path("compte/", include("accounts.urls")),
     path("directory/", include("directory.urls")),
     path("chaine/", include("support_chain.urls")),
     path("parcours/", include("funding.urls")),
+    path("ma-selection/", include("funding.selection.urls")),
     path("orientations/", include("funding.referral_urls")),
     path("curation/", include("curation.urls")),
     *(re_path(old, RedirectView.as_view(url=new, permanent=True, query_string=True)) for old, new in MOVED_ADMIN),

@@ -101,3 +101,20 @@ def fresh_directory_version():
     from directory.cache import bump_directory_version
 
     bump_directory_version()
+
+
+def pytest_unconfigure(config):
+    """Say at the very end of the run, where it is read, that the browser tests were skipped for want of Chromium."""
+    from tests.browser.conftest import CHROMIUM, chromium_found
+
+    terminalreporter = config.pluginmanager.get_plugin("terminalreporter")
+    if terminalreporter is None:
+        return
+    skipped = [report for report in terminalreporter.stats.get("skipped", []) if "browser" in report.keywords]
+    if skipped and not chromium_found():
+        terminalreporter.write_line(
+            f"NOTICE: {len(skipped)} browser tests skipped: Chromium not found at {CHROMIUM}. "
+            "Install it (Debian/Ubuntu: sudo apt-get install chromium) or set CHROMIUM_PATH, then run make test again.",
+            yellow=True,
+            bold=True,
+        )

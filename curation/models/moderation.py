@@ -62,6 +62,7 @@ class Submission(models.Model):
     reviewed_at = models.DateTimeField(_("traitée le"), null=True, blank=True)
     review_reason = models.TextField(_("motif"), blank=True)
     acknowledged_at = models.DateTimeField(_("accusé de réception envoyé le"), null=True, blank=True)
+    decision_sent_at = models.DateTimeField(_("décision envoyée le"), null=True, blank=True)
     created_at = models.DateTimeField(_("reçue le"), auto_now_add=True)
 
     objects = SubmissionQuerySet.as_manager()

@@ -2,6 +2,8 @@
 
 Suspicion: the same SIREN (the company behind a SIRET: SIRET itself is unique here), or similar names in the
 same commune or EPCI — trigram similarity on PostgreSQL (pg_trgm), a normalised-name comparison elsewhere.
+Names are similar once the places they name are set aside: « CRESS Nouvelle-Aquitaine » and « Région
+Nouvelle-Aquitaine » share only their région, what is left (« cress », « region ») differs.
 """
 
 import difflib
@@ -61,13 +63,30 @@ def _numbers(name: str) -> list[str]:
     return re.findall(r"\d+", name)
 
 
+def _distinctive(name: str, places: tuple) -> str:
+    """The name without the words of the places it is in (commune, EPCI, département, région) nor noise words."""
+    place_words = {word for place in places if place for word in _key(place).split()}
+    return " ".join(word for word in _key(name).split() if word not in place_words)
+
+
+def _same_organisation(first: tuple, second: tuple) -> bool:
+    """False when the names differ once their places are set aside (« CRESS X » and « Région X »)."""
+    first_key, second_key = _distinctive(*first), _distinctive(*second)
+    if not first_key or not second_key:
+        return True  # a name that is only a place name: keep the suspicion
+    return difflib.SequenceMatcher(None, first_key, second_key).ratio() >= FALLBACK_THRESHOLD
+
+
 def _candidate_ids(structures) -> list[tuple[int, int, str, float]]:
     """(first id, second id, reason, score) for every suspected pair among the structures."""
-    rows = list(
-        structures.exclude(status=PublicationStatus.ARCHIVED).values_list(
-            "pk", "name", "siret", "commune_id", "commune__epci_id"
+    structures = structures.exclude(status=PublicationStatus.ARCHIVED)
+    rows = list(structures.values_list("pk", "name", "siret", "commune_id", "commune__epci_id"))
+    places = {
+        pk: (name, tuple(place_names))
+        for pk, name, *place_names in structures.values_list(
+            "pk", "name", "commune__name", "commune__epci__name", "commune__departement__name", "region__name"
         )
-    )
+    }
     pairs: dict[tuple[int, int], tuple[str, float]] = {}
     by_siren = defaultdict(list)
     for pk, _name, siret, _commune, _epci in rows:
@@ -85,6 +104,8 @@ def _candidate_ids(structures) -> list[tuple[int, int, str, float]]:
     for first, second, score in similar:
         if _numbers(names[first]) != _numbers(names[second]):
             continue  # « Antenne 1 » and « Antenne 2 » are two places
+        if not _same_organisation(places[first], places[second]):
+            continue
         pairs.setdefault((first, second), (_("noms proches, même commune ou EPCI"), score))
     ordered = sorted(pairs.items(), key=lambda item: (-item[1][1], item[0]))
     return [(first, second, reason, score) for (first, second), (reason, score) in ordered]

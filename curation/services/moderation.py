@@ -1,16 +1,24 @@
 """Curation writes: submissions, edits queued for review, history and revert, archive and verification."""
 
+import datetime
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.scopes import is_curator_of
 from curation.models import EditReview, ReviewStatus, Submission, SubmissionKind
-from directory.models import Mode, Offer, PublicationStatus, Structure, StructureRole, Territory
+from directory.models import Mode, Offer, OfferType, PublicationStatus, Structure, StructureRole, Territory
 from mailing.services import queue_email
+from support_chain.models import Need, Stage
 from support_chain.white_zones import request_white_zones_refresh
+
+# The proposed offer lives in Submission.data under this key (slugs and a coverage key, JSON as it is).
+OFFER_KEY = "offer"
 
 # What a submission or a structure editor may change (the rest is the curator's job, in the admin).
 STRUCTURE_EDITABLE_FIELDS = [
@@ -55,6 +63,10 @@ def display_value(field: models.Field, value) -> str:
         return _("oui") if value else _("non")
     if field.choices and not field.is_relation:
         return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, datetime.datetime):
+        return date_format(timezone.localtime(value) if timezone.is_aware(value) else value, "d/m/Y à H:i")
+    if isinstance(value, datetime.date):
+        return date_format(value, "d/m/Y")
     if isinstance(value, list | set | tuple):
         return ", ".join(sorted(str(item) for item in value)) or "—"
     return str(value)
@@ -118,13 +130,15 @@ def entry_update(*, entry: Structure | Offer, values: dict, user, reason: str = 
     for name, value in plain.items():
         setattr(entry, name, value)
     entry.full_clean()
-    _save_with_history(entry, user=user, reason=reason or _("Modification par la structure"))
+    structure = entry if isinstance(entry, Structure) else entry.structure
+    by_curator = is_curator_of(user, structure)
+    default_reason = _("Modification par la CRESS") if by_curator else _("Modification par la structure")
+    _save_with_history(entry, user=user, reason=reason or default_reason)
     for name, value in values.items():
         if model._meta.get_field(name).many_to_many:
             getattr(entry, name).set(value)
     changes = diff(model, before, snapshot(entry, values))
-    structure = entry if isinstance(entry, Structure) else entry.structure
-    if changes and was_published and not is_curator_of(user, structure):
+    if changes and was_published and not by_curator:
         EditReview.objects.create(
             structure=structure,
             offer=entry if isinstance(entry, Offer) else None,
@@ -218,8 +232,10 @@ def submission_create(
     submitter_name: str,
     submitter_email: str,
     message: str = "",
+    offer: dict | None = None,
 ) -> Submission:
-    """Record a pending proposal and queue the acknowledgement e-mail once it is committed."""
+    """Record a pending proposal (a structure, or changes to one, and optionally an offer) and queue the
+    acknowledgement e-mail once it is committed."""
     if structure is not None:
         changes = diff(Structure, snapshot(structure, values), values)
         # Only what changed is applied on approval, so later edits of other fields are not overwritten.
@@ -229,12 +245,19 @@ def submission_create(
     else:
         region = Territory.objects.get(pk=values["commune"].region_id)
         changes = diff(Structure, {}, values)
+    data = {name: _json_value(value) for name, value in values.items()}
+    if offer:
+        data[OFFER_KEY] = offer
+        changes = [
+            *changes,
+            {"field": OFFER_KEY, "label": _("Offre proposée"), "old": "—", "new": _offer_summary(offer)},
+        ]
     with transaction.atomic():
         submission = Submission(
             kind=SubmissionKind.UPDATE if structure else SubmissionKind.NEW,
             structure=structure,
             region=region,
-            data={name: _json_value(value) for name, value in values.items()},
+            data=data,
             changes=changes,
             submitter_name=submitter_name,
             submitter_email=submitter_email,
@@ -266,9 +289,47 @@ def submission_acknowledgement_queue(*, submission_id: int) -> bool:
     return True
 
 
+def _offer_summary(offer: dict) -> str:
+    stages = ", ".join(
+        Stage.objects.filter(slug__in=offer["stages"]).order_by("position").values_list("name", flat=True)
+    )
+    coverage = Territory.objects.filter(key=offer.get("coverage")).first()
+    return _("« %(title)s » (%(type)s) — étapes : %(stages)s — territoire : %(coverage)s") % {
+        "title": offer["title"],
+        "type": dict(OfferType.choices).get(offer["offer_type"], offer["offer_type"]),
+        "stages": stages or "—",
+        "coverage": coverage or "—",
+    }
+
+
+def _offer_create(structure: Structure, offer: dict) -> Offer:
+    """The offer a submission proposed, published with its structure."""
+    created = Offer(
+        structure=structure,
+        ref=f"proposition-{structure.pk}-{structure.offers.count() + 1}",
+        title=offer["title"],
+        offer_type=offer["offer_type"],
+        description=offer.get("description", ""),
+        status=PublicationStatus.PUBLISHED,
+        last_verified_at=timezone.now(),
+        **{mode.field_name: mode.value in offer.get("modes", []) for mode in Mode},
+    )
+    created.full_clean(exclude=["stages", "needs", "coverage"])
+    created.save()
+    created.stages.set(Stage.objects.filter(slug__in=offer["stages"]))
+    created.needs.set(Need.objects.filter(slug__in=offer.get("needs", [])))
+    coverage = Territory.objects.filter(key=offer.get("coverage"))
+    created.coverage.set(
+        coverage if coverage.exists() else Territory.objects.filter(pk=structure.commune.departement_id)
+    )
+    return created
+
+
 def _values_from_data(data: dict) -> dict:
     values = {}
     for name, value in data.items():
+        if name == OFFER_KEY:
+            continue
         field = Structure._meta.get_field(name)
         values[field.attname if field.is_relation else name] = value
     return values
@@ -288,13 +349,22 @@ def submission_approve(*, submission: Submission, user, reason: str = "") -> Str
         for name, value in values.items():
             setattr(structure, name, value)
         structure.last_verified_at = timezone.now()
+    if structure.latitude is None and structure.commune_id:
+        # On the map at its commune's point until a curator places it (Territory.point comes with the
+        # communes' points; without it the structure stays off the map, as before).
+        point = getattr(structure.commune, "point", None)
+        if point:
+            structure.latitude, structure.longitude = point
     structure.full_clean(exclude=["region"] if not structure.region_id else None)
     history_reason = _("Proposition n° %(pk)s validée") % {"pk": submission.pk}
     _save_with_history(structure, user=user, reason=f"{history_reason} : {reason}" if reason else history_reason)
     submission.structure = structure
     submission.save(update_fields=["structure"])
+    if submission.data.get(OFFER_KEY):
+        _offer_create(structure, submission.data[OFFER_KEY])
     _review(submission, status=ReviewStatus.APPROVED, user=user, reason=reason)
     request_white_zones_refresh()  # after commit, debounced
+    _queue_decision_email(submission)
     return structure
 
 
@@ -304,4 +374,47 @@ def submission_reject(*, submission: Submission, user, reason: str) -> Submissio
     if not reason.strip():
         raise ValidationError(_("Indiquez le motif du refus."))
     _review(submission, status=ReviewStatus.REJECTED, user=user, reason=reason)
+    _queue_decision_email(submission)
     return submission
+
+
+def _queue_decision_email(submission: Submission) -> None:
+    """Tell the person who proposed it what became of their proposal: written to the outbox in the decision's
+    transaction, sent once it is committed."""
+    submission_decision_queue(submission_id=submission.pk)
+
+
+@transaction.atomic
+def submission_decision_queue(*, submission_id: int) -> bool:
+    """Write « votre proposition est publiée » or « n'a pas été retenue » (and why) to the outbox; False when it was
+    already written or the submission is still pending."""
+    claimed = (
+        Submission.objects.filter(pk=submission_id, decision_sent_at__isnull=True)
+        .exclude(status=ReviewStatus.PENDING)
+        .update(decision_sent_at=timezone.now())
+    )
+    if not claimed:
+        return False
+    submission = Submission.objects.select_related("structure").get(pk=submission_id)
+    approved = submission.status == ReviewStatus.APPROVED
+    context = {
+        "submission": submission,
+        "structure_url": (
+            settings.SITE_URL.rstrip("/") + submission.structure.get_absolute_url()
+            if approved and submission.structure_id
+            else ""
+        ),
+    }
+    queue_email(
+        key=f"submission-{submission_id}-decision",
+        kind="submission-decision",
+        to=[submission.submitter_email],
+        subject=_("Guichet ESS : votre proposition est publiée")
+        if approved
+        else _("Guichet ESS : votre proposition n'a pas été retenue"),
+        body=render_to_string(
+            "curation/emails/submission_approved.txt" if approved else "curation/emails/submission_rejected.txt",
+            context,
+        ),
+    )
+    return True

@@ -51,7 +51,15 @@ def _edit(request, entry, form_class, template, extra=None):
         else:
             messages.success(request, _("Modifications enregistrées et publiées."))
             return redirect("curation:my_structures")
-    context = {"form": form, "entry": entry, "quality": quality, "fixes": _fixes(quality, form), **(extra or {})}
+    structure = entry if isinstance(entry, Structure) else entry.structure
+    context = {
+        "form": form,
+        "entry": entry,
+        "quality": quality,
+        "fixes": _fixes(quality, form),
+        "by_curator": is_curator_of(request.user, structure),
+        **(extra or {}),
+    }
     return render(request, template, context)
 
 

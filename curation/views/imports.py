@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.text import format_lazy
@@ -19,6 +19,7 @@ from curation.selectors import visible_imports
 from curation.services import imports as services
 from curation.services.uploads import check_upload
 from curation.views.staff import curator_required
+from directory.services.importer import COLUMN_HELP, REQUIRED
 
 SHOWN_CHANGES = 300
 
@@ -27,7 +28,7 @@ class UploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("Fichier CSV ou XLSX"),
         help_text=format_lazy(
-            gettext_lazy("Mêmes colonnes que l'import en ligne de commande ; {size} Mo au plus."),
+            gettext_lazy("Les colonnes du modèle à télécharger ci-dessous ; {size} Mo au plus."),
             size=settings.IMPORT_MAX_UPLOAD_BYTES // (1024 * 1024),
         ),
         widget=forms.ClearableFileInput({"accept": ".csv,.xlsx"}),
@@ -49,7 +50,20 @@ def imports(request):
             batch = services.import_submit(user=request.user, file_name=upload.name, data=data)
             return redirect("curation:import_detail", pk=batch.pk)
     page = Paginator(visible_imports(request.user).defer("changes"), 20).get_page(request.GET.get("page"))
-    return render(request, "curation/imports.html", {"form": form, "page": page})
+    columns = [
+        {"name": name, "label": label, "format": help_text, "required": name in REQUIRED}
+        for name, (label, help_text) in COLUMN_HELP.items()
+    ]
+    return render(request, "curation/imports.html", {"form": form, "page": page, "columns": columns})
+
+
+@curator_required
+def import_template(request):
+    """The file to fill in: every column, and two example rows (fixtures/examples/offres-exemple.csv)."""
+    example = (settings.BASE_DIR / "fixtures" / "examples" / "offres-exemple.csv").read_text(encoding="utf-8")
+    response = HttpResponse("\ufeff" + example, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="modele-import-guichet-ess.csv"'
+    return response
 
 
 @curator_required

@@ -29,6 +29,7 @@ def submit(request):
                     submitter_name=form.cleaned_data["submitter_name"],
                     submitter_email=form.cleaned_data["submitter_email"],
                     message=form.cleaned_data["message"],
+                    offer=form.offer_values(),
                 )
                 _record_campaign_answer(form.cleaned_data["update_token"], submission.structure)
                 return redirect("curation:submit_thanks")

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _lazy
 from simple_history.exceptions import NotHistoricalModelError
 from simple_history.utils import get_history_manager_for_model
 
@@ -133,6 +134,46 @@ LABELS = {
     "eligible_legal_form": gettext_lazy("forme juridique éligible"),
 }
 
+# What each column holds, in French: the import page lists them, and errors name a column by its label.
+COLUMN_HELP = {
+    "structure_siret": (_lazy("SIRET de la structure"), _lazy("14 chiffres ; vide pour un collectif non immatriculé")),
+    "structure_name": (_lazy("nom de la structure"), ""),
+    "structure_roles": (_lazy("rôles de la structure"), _lazy("support, financer, third_place ; séparés par |")),
+    "structure_legal_form": (_lazy("forme juridique"), _lazy("association, scop, scic…")),
+    "structure_commune": (_lazy("commune de la structure"), _lazy("code INSEE (79191), pas le code postal")),
+    "structure_network": (_lazy("réseau"), _lazy("france-active, urscop…")),
+    "structure_website": (_lazy("site web de la structure"), _lazy("adresse commençant par https://")),
+    "structure_email": (_lazy("courriel de la structure"), ""),
+    "structure_phone": (_lazy("téléphone de la structure"), ""),
+    "structure_address": (_lazy("adresse postale"), ""),
+    "structure_latitude": (_lazy("latitude"), _lazy("nombre décimal, avec la longitude")),
+    "structure_longitude": (_lazy("longitude"), _lazy("nombre décimal, avec la latitude")),
+    "offer_ref": (_lazy("référence de l'offre"), _lazy("unique par structure : la même référence met l'offre à jour")),
+    "offer_title": (_lazy("intitulé de l'offre"), ""),
+    "offer_type": (_lazy("type d'offre"), _lazy("accompagnement, financement, lieu, formation, information…")),
+    "offer_description": (_lazy("description de l'offre"), ""),
+    "stages": (_lazy("étapes"), _lazy("emergence, amorcage, creation… ; séparées par |")),
+    "needs": (_lazy("besoins"), _lazy("financement, statut-juridique… ; séparés par |")),
+    "support_level": (_lazy("niveau d'accompagnement"), _lazy("1, 2 ou 3")),
+    "coverage": (_lazy("territoire couvert"), _lazy("COM-79191, EPCI-…, DEP-79, REG-75 ou FR ; séparés par |")),
+    "eligible_legal_forms": (_lazy("formes juridiques éligibles"), _lazy("séparées par | ; vide : toutes")),
+    "instrument": (_lazy("outil de financement"), _lazy("subvention, pret-honneur…")),
+    "amount_min": (_lazy("montant minimum"), _lazy("en euros, nombre entier")),
+    "amount_max": (_lazy("montant maximum"), _lazy("en euros, nombre entier")),
+    "opens_on": (_lazy("ouverture de l'appel"), _lazy("AAAA-MM-JJ")),
+    "closes_on": (_lazy("clôture de l'appel"), _lazy("AAAA-MM-JJ")),
+    "fee": (_lazy("coût"), _lazy("gratuit, payant ou adhesion")),
+    "modes": (_lazy("modalités"), _lazy("presentiel, distance ; séparées par |")),
+    "offer_url": (_lazy("page de l'offre"), _lazy("adresse commençant par https://")),
+    "offer_email": (_lazy("courriel de l'offre"), ""),
+}
+
+
+def column_label(column: str) -> str:
+    """« montant minimum (amount_min) »: the French name first, the file's header after it."""
+    label = COLUMN_HELP.get(column, ("", ""))[0]
+    return f"{label} ({column})" if label else column
+
 
 @dataclass
 class RowError:
@@ -243,7 +284,7 @@ class _RowParser:
         }
         for column in REQUIRED:
             if not value[column]:
-                errors.append(_("la colonne « %(column)s » est obligatoire") % {"column": column})
+                errors.append(_("la colonne « %(column)s » est obligatoire") % {"column": column_label(column)})
 
         structure = {"name": value["structure_name"], "address": value["structure_address"]}
         structure["phone"] = value["structure_phone"]
@@ -300,13 +341,13 @@ class _RowParser:
         if offer["amount_min"] is not None and offer["amount_max"] is not None:
             if offer["amount_min"] > offer["amount_max"]:
                 errors.append(
-                    _("amount_min (%(min)s) est supérieur à amount_max (%(max)s)")
+                    _("le montant minimum (amount_min, %(min)s) est supérieur au montant maximum (amount_max, %(max)s)")
                     % {"min": offer["amount_min"], "max": offer["amount_max"]}
                 )
         offer["opens_on"] = self._date(value["opens_on"], "opens_on", errors)
         offer["closes_on"] = self._date(value["closes_on"], "closes_on", errors)
         if offer["opens_on"] and offer["closes_on"] and offer["opens_on"] > offer["closes_on"]:
-            errors.append(_("la date de clôture (closes_on) précède la date d'ouverture (opens_on)"))
+            errors.append(_("la date de clôture de l'appel (closes_on) précède sa date d'ouverture (opens_on)"))
         offer["fee"] = value["fee"]
         if value["fee"] and value["fee"] not in FEE_VALUES:
             errors.append(self._unknown(_("coût"), value["fee"], Fee.values))
@@ -373,7 +414,9 @@ class _RowParser:
         try:
             self.url_validator(value)
         except ValidationError:
-            errors.append(_("%(column)s : adresse web invalide « %(value)s »") % {"column": column, "value": value})
+            errors.append(
+                _("%(column)s : adresse web invalide « %(value)s »") % {"column": column_label(column), "value": value}
+            )
         return value
 
     @staticmethod
@@ -383,7 +426,9 @@ class _RowParser:
         try:
             validate_email(value)
         except ValidationError:
-            errors.append(_("%(column)s : courriel invalide « %(value)s »") % {"column": column, "value": value})
+            errors.append(
+                _("%(column)s : courriel invalide « %(value)s »") % {"column": column_label(column), "value": value}
+            )
         return value
 
     @staticmethod
@@ -393,12 +438,14 @@ class _RowParser:
         try:
             number = float(value.replace(",", "."))
         except ValueError:
-            errors.append(_("%(column)s : nombre attendu, pas « %(value)s »") % {"column": column, "value": value})
+            errors.append(
+                _("%(column)s : nombre attendu, pas « %(value)s »") % {"column": column_label(column), "value": value}
+            )
             return None
         if not low <= number <= high:
             errors.append(
                 _("%(column)s : %(value)s hors limites (%(low)s à %(high)s)")
-                % {"column": column, "value": value, "low": low, "high": high}
+                % {"column": column_label(column), "value": value, "low": low, "high": high}
             )
             return None
         return number
@@ -411,7 +458,7 @@ class _RowParser:
         if not cleaned.isdigit():
             errors.append(
                 _("%(column)s : montant entier positif en euros attendu, pas « %(value)s »")
-                % {"column": column, "value": value}
+                % {"column": column_label(column), "value": value}
             )
             return None
         return int(cleaned)
@@ -425,7 +472,7 @@ class _RowParser:
         except ValueError:
             errors.append(
                 _("%(column)s : date invalide « %(value)s » (format AAAA-MM-JJ attendu)")
-                % {"column": column, "value": value}
+                % {"column": column_label(column), "value": value}
             )
             return None
 
@@ -447,7 +494,9 @@ def parse_rows(text: str, progress: Callable[[int, int], None] | None = None) ->
         if not header:
             messages.append(_("fichier vide : une ligne d'en-tête est obligatoire"))
         if missing:
-            messages.append(_("colonnes obligatoires absentes : %(columns)s") % {"columns": ", ".join(missing)})
+            messages.append(
+                _("colonnes obligatoires absentes : %(columns)s") % {"columns": ", ".join(map(column_label, missing))}
+            )
         if unknown:
             messages.append(_("colonnes inconnues : %(columns)s") % {"columns": ", ".join(unknown)})
         return [], [RowError(1, messages)]

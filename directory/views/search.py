@@ -75,5 +75,12 @@ def search(request):
         "sort_point": filterset.sort_point if valid else None,
         "is_filtered": valid and filterset.is_active,
         "today": timezone.localdate(),
+        # The sort form carries the search as it stands (the sort and the page excepted).
+        "sort_carried": [
+            (name, value)
+            for name, values in request.GET.lists()
+            if name not in ("sort", "page") and name in filterset.filters
+            for value in values[:50]
+        ],
     }
     return render(request, "directory/search.html", context)

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from accounts.magic_links import make_token
 from accounts.models import Curator, MembershipStatus
@@ -55,6 +56,34 @@ def recipient_addresses(offer) -> list[str]:
             "user__email", flat=True
         )
     )
+
+
+class Reach:
+    """How a dossier reaches an offer, in the order `recipient_addresses` tries: shown before sending."""
+
+    DIRECT = "direct"
+    MEMBERS = "members"
+    CRESS = "cress"
+    NONE = "none"
+
+
+REACH_LABELS = {
+    Reach.DIRECT: _("reçoit le dossier par courriel"),
+    Reach.MEMBERS: _("reçoit le dossier par courriel, via les gestionnaires de sa fiche"),
+    Reach.CRESS: _("pas d'adresse de contact : la CRESS de la région lui transmet le dossier"),
+    Reach.NONE: _("ne peut pas recevoir de dossier : aucune adresse connue"),
+}
+
+
+def recipient_reach(offer) -> str:
+    """Which of the `recipient_addresses` steps finds an address for the offer (a Reach value)."""
+    if offer.email or offer.structure.email:
+        return Reach.DIRECT
+    if offer.structure.memberships.filter(status=MembershipStatus.ACTIVE).exists():
+        return Reach.MEMBERS
+    if Curator.objects.filter(regions=offer.structure.region_id, user__is_active=True).exists():
+        return Reach.CRESS
+    return Reach.NONE
 
 
 def prescriber_addresses(referral: Referral) -> list[str]:

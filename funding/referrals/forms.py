@@ -1,7 +1,10 @@
 """Forms of the referral pages: input checking only, the writes are in services.py."""
 
+import re
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from directory.forms import TerritoryField
@@ -117,8 +120,23 @@ class SelfReferralForm(ReferralForm):
     consent = forms.BooleanField(
         label=CONSENT_TEXT, error_messages={"required": _("Votre accord est nécessaire pour transmettre le dossier.")}
     )
+    description = forms.CharField(
+        label=_("Votre projet en quelques lignes"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Ce que vous voulez faire et ce que vous attendez des structures (4 000 caractères au plus)."),
+    )
+    commune = TerritoryField(
+        label=_("Commune de votre projet"),
+        help_text=_("Nom de la commune, code postal ou code Insee."),
+        widget=forms.TextInput(attrs={"data-territory-autocomplete": "COM"}),
+    )
     # Honeypot: a field people never see nor fill; robots do.
     website = forms.CharField(label=_("Ne pas remplir"), required=False)
+
+    def clean(self):
+        # The address is required here: its own error says so, no « at least one way to reach you » on top.
+        return forms.Form.clean(self)
 
     def clean_website(self):
         if self.cleaned_data["website"]:
@@ -139,15 +157,55 @@ class DeclineForm(forms.Form):
         return cleaned
 
 
+OFFER_ADDRESS = re.compile(r"/directory/offres/(\d{1,10})/?")
+
+
+class OfferByTextField(forms.CharField):
+    """A published offer named as a person knows it: its title, its structure's name, or its page's address.
+
+    Several offers answer: an error naming them (up to five), so the person can copy one."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 300)
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        text = super().clean(value).strip()
+        if not text:
+            return None
+        offers = Offer.objects.published().select_related("structure")
+        address = OFFER_ADDRESS.search(text)
+        if address or text.isdigit():
+            found = offers.filter(pk=int(address.group(1) if address else text)).first()
+            if found:
+                return found
+            raise ValidationError(_("Aucune offre publiée à cette adresse."))
+        matches = list(offers.filter(title__iexact=text)[:6]) or list(
+            offers.filter(Q(title__icontains=text) | Q(structure__name__icontains=text)).order_by("title")[:6]
+        )
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise ValidationError(
+                _("Nous ne trouvons pas d'offre « %(value)s ». Copiez l'adresse de sa page sur le Guichet ESS."),
+                params={"value": text},
+            )
+        raise ValidationError(
+            _("Plusieurs offres répondent : %(offers)s. Précisez l'intitulé, ou copiez l'adresse de sa page."),
+            params={"offers": " ; ".join(f"« {o.title} » ({o.structure.name})" for o in matches[:5])},
+        )
+
+    def prepare_value(self, value):
+        return value.title if isinstance(value, Offer) else value
+
+
 class CloseForm(forms.Form):
     outcome = forms.ChoiceField(label=_("Issue"), choices=[("", "—"), *Outcome.choices])
     funded_amount = forms.IntegerField(label=_("Montant financé en euros (facultatif)"), required=False, min_value=0)
-    reoriented_to = forms.ModelChoiceField(
-        Offer.objects.published(),
-        label=_("Réorienté vers (numéro de l'offre)"),
+    reoriented_to = OfferByTextField(
+        label=_("Réorienté vers quelle offre ?"),
         required=False,
-        widget=forms.NumberInput,
-        help_text=_("Le numéro figure dans l'adresse de la page de l'offre : /directory/offres/<numéro>/."),
+        help_text=_("L'intitulé de l'offre, le nom de la structure, ou l'adresse de sa page sur le Guichet ESS."),
     )
     note = forms.CharField(
         label=_("Précisions"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})

@@ -259,7 +259,8 @@ def _send_lines(referral: Referral, *, by_user, by_label: str) -> None:
             template="sent_recipient",
             context={"referral": referral, "line": line, "url": emails.answer_url(line)},
         )
-    if referral.prescriber_id:
+    if referral.prescriber_id or referral.source == ReferralSource.HOLDER:
+        # The holder's recap: to whom the dossier went (a holder who sent it themselves gets it too).
         emails.queue(
             key=f"referral-{referral.pk}-sent-holder",
             kind="sent-holder",

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from accounts.magic_links import InvalidLink, read_token
 from accounts.scopes import can_prescribe, curated_regions, curates_region, is_curator
 from accounts.throttle import Throttle, client_ip
 from directory.models import Offer, Territory
+from funding.selection.session import Selection
 
 from . import emails, selectors, services
 from .forms import CloseForm, DeclineForm, ReferralForm, SatisfactionForm, SelfReferralForm
@@ -44,8 +45,17 @@ PAGE_SIZE = 20
 
 
 def _initial_from_query(request) -> dict:
-    """Profile parameters of the matching results page, and the offers chosen there (ids only)."""
+    """Profile parameters of the matching results page, and the offers chosen there (ids only).
+
+    « Ma sélection » comes first: its offers, and the profile they were chosen for when the link carries none."""
+    selection = Selection(request.session)
     query = request.GET
+    if not any(query.get(name) for name in ("commune", "stage", "legal_form", "need")) and selection.profile:
+        query = QueryDict(mutable=True)
+        for name, value in selection.profile:
+            query.appendlist(name, value)
+        for value in request.GET.getlist("offer"):
+            query.appendlist("offer", value)
     initial = {}
     if query.get("commune"):
         code = query["commune"].removeprefix("COM-")[:10]
@@ -56,7 +66,9 @@ def _initial_from_query(request) -> dict:
             initial[name] = query[name][:60]
     if query.getlist("need"):
         initial["needs"] = [slug[:60] for slug in query.getlist("need")[:20]]
-    initial["offers"] = _offer_ids(query.getlist("offer"))
+    initial["offers"] = list(dict.fromkeys([*selection.ids, *_offer_ids(query.getlist("offer"))]))[
+        : services.MAX_OFFERS
+    ]
     return initial
 
 
@@ -68,7 +80,9 @@ def _bind_offers(form, ids):
     """Only the offers the person picked are choices: never a list of every offer of the directory."""
     field = form.fields["offers"]
     field.queryset = Offer.objects.published().filter(pk__in=ids).select_related("structure")
-    field.label_from_instance = lambda offer: f"{offer.title} — {offer.structure.name}"
+    field.label_from_instance = lambda offer: (
+        f"{offer.title} — {offer.structure.name} ({emails.REACH_LABELS[emails.recipient_reach(offer)]})"
+    )
 
 
 def _create_kwargs(data: dict) -> dict:
@@ -119,6 +133,7 @@ def referral_create(request):
             except ValidationError as error:
                 form.add_error(None, error)
             else:
+                Selection(request.session).remove(*(offer.pk for offer in form.cleaned_data["offers"]))
                 messages.success(request, _("Le dossier a été envoyé. Vous suivrez ici les réponses des structures."))
                 return redirect("referrals:detail", pk=referral.pk)
     else:
@@ -149,6 +164,7 @@ def referral_self_send(request):
             except ValidationError as error:
                 form.add_error(None, error)
             else:
+                Selection(request.session).remove(*(offer.pk for offer in form.cleaned_data["offers"]))
                 return render(request, "referrals/self_send_pending.html")
     else:
         initial = _initial_from_query(request)

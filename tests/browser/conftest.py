@@ -5,7 +5,6 @@ of them. They run last (see tests/conftest.py) and each starts by restoring the 
 """
 
 import os
-import shutil
 
 import pytest
 
@@ -22,8 +21,13 @@ CHROMIUM_ARGS = [
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+def chromium_found() -> bool:
+    """The browser the tests launch (CHROMIUM, the path given to Playwright) is there."""
+    return os.path.exists(CHROMIUM)
+
+
 def pytest_collection_modifyitems(config, items):
-    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
+    if not chromium_found():
         reason = f"Chromium not found at {CHROMIUM}: browser tests skipped (apt-get install chromium)"
         print(f"\nNOTICE: {reason}")
         for item in items:

@@ -27,7 +27,7 @@ def test_an_agent_sends_a_two_recipient_dossier_and_follows_the_answer(site, pag
     page.fill("#id_username", agent.email)
     page.fill("#id_password", PASSWORD)
     page.click("form button[type=submit]")
-    page.wait_for_url(site + "/")
+    page.wait_for_url(site + "/orientations/")  # an agent lands on their orientations
 
     # The offer page of a published offer covering Niort carries the « Orienter » link.
     page.goto(site + incubator.get_absolute_url())

@@ -122,3 +122,20 @@ def test_merge_page_confirms_before_merging(client, directory):
     assert response.status_code == 200 and Structure.objects.filter(status=PublicationStatus.ARCHIVED).count() == 0
     client.post(url, {"keep": directory["fabrique_bis"].pk, "reason": "Doublon"})
     assert Structure.objects.get(pk=directory["fabrique"].pk).status == PublicationStatus.ARCHIVED
+
+
+def test_names_sharing_only_their_place_are_not_suspected():
+    StructureFactory(name="CRESS Nouvelle-Aquitaine", commune=commune("33063"))
+    StructureFactory(name="Région Nouvelle-Aquitaine", commune=commune("33063"))
+    StructureFactory(name="France Active Nouvelle-Aquitaine", commune=commune("33063"))
+    StructureFactory(name="Fabrique solidaire de Bordeaux", commune=commune("33063"))
+    StructureFactory(name="La Fabrique Solidaire Bordeaux", commune=commune("33063"))
+    pairs = suspected_duplicates(curated_structures(make_curator("REG-75")))
+    assert names(pairs) == {frozenset({"Fabrique solidaire de Bordeaux", "La Fabrique Solidaire Bordeaux"})}
+
+
+def test_merging_is_not_the_dashboards_primary_action(client, directory):
+    client.force_login(make_curator("REG-75"))
+    content = client.get(reverse("curation:dashboard")).content.decode()
+    assert 'class="button secondary" href="/curation/doublons/' in content
+    assert 'class="button" href="/curation/doublons/' not in content

@@ -234,3 +234,26 @@ def test_xlsx_export_writes_text_cells_never_formulas(client, curator):
     assert row["offer_title"] == "'" + FORMULAS["title"]
     assert row["structure_phone"] == "'" + FORMULAS["how"]
     assert all(isinstance(value, str) or value is None for value in rows[1])
+
+
+def test_the_import_page_offers_a_template_and_lists_the_columns(client, curator):
+    page = client.get(reverse("curation:imports")).content.decode()
+    assert reverse("curation:import_template") in page
+    assert "<code>amount_min</code>" in page and "Montant minimum" in page
+    assert "Mêmes colonnes que l&#x27;import en ligne de commande" not in page
+    response = client.get(reverse("curation:import_template"))
+    assert response["Content-Disposition"].startswith("attachment")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert list(rows[0]) == COLUMNS and rows  # the header is the import's columns, with example rows
+    # The template imports as it is (its example rows are valid).
+    upload(client, "modele.csv", response.content)
+    assert ImportBatch.objects.get().status == ImportStatus.PREVIEW
+
+
+def test_errors_name_columns_in_french(client, curator):
+    upload(client, "faux.csv", to_csv(row(amount_min="mille", closes_on="demain")).encode())
+    page = html.unescape(
+        client.get(reverse("curation:import_detail", args=[ImportBatch.objects.get().pk])).content.decode()
+    )
+    assert "montant minimum (amount_min) : montant entier positif" in page
+    assert "clôture de l'appel (closes_on) : date invalide" in page

@@ -32,6 +32,9 @@ def _form(**overrides):
         "submitter_name": "Dominique Martin",
         "submitter_email": "dominique@exemple.org",
         "message": "Merci !",
+        "offer_title": "Accompagnement des projets coopératifs",
+        "offer_type": "accompagnement",
+        "offer_stages": ["emergence", "creation"],
     }
     data.update(overrides)
     return data
@@ -143,7 +146,17 @@ def test_update_submission_stores_only_what_changed_and_applies_only_that(client
     assert 'value="Ancien nom"' in response.content.decode()
     client.post(
         reverse("curation:submit"),
-        _form(structure=structure.pk, name="Nouveau nom", roles=["support"], address="", website="", message=""),
+        _form(
+            structure=structure.pk,
+            name="Nouveau nom",
+            roles=["support"],
+            address="",
+            website="",
+            message="",
+            offer_title="",
+            offer_type="",
+            offer_stages=[],
+        ),
     )
     submission = Submission.objects.get()
     assert submission.kind == "update" and submission.data == {"name": "Nouveau nom", "phone": ""}

@@ -134,8 +134,11 @@ BAD_ROWS = [
     ({"coverage": "DEP-23|EPCI-123"}, "territoire inconnu : « EPCI-123 »"),
     ({"structure_siret": "73282932000075"}, "clé de contrôle"),
     ({"opens_on": "15/03/2027"}, "date invalide « 15/03/2027 »"),
-    ({"amount_min": "5000", "amount_max": "1000"}, "amount_min (5000) est supérieur à amount_max (1000)"),
-    ({"offer_title": ""}, "« offer_title » est obligatoire"),
+    (
+        {"amount_min": "5000", "amount_max": "1000"},
+        "montant minimum (amount_min, 5000) est supérieur au montant maximum (amount_max, 1000)",
+    ),
+    ({"offer_title": ""}, "« intitulé de l'offre (offer_title) » est obligatoire"),
     ({"structure_commune": "23340"}, "commune inconnue : « 23340 »"),
     ({"offer_type": "pret"}, "type d'offre inconnu(e) : « pret »"),
     ({"support_level": "4"}, "niveau d'accompagnement « 4 » invalide"),
@@ -146,10 +149,10 @@ BAD_ROWS = [
     ({"fee": "cher"}, "coût inconnu(e) : « cher »"),
     ({"modes": "hybride"}, "modalité inconnu(e) : « hybride »"),
     ({"amount_min": "-5"}, "montant entier positif"),
-    ({"structure_latitude": "north"}, "structure_latitude : nombre attendu"),
+    ({"structure_latitude": "north"}, "latitude (structure_latitude) : nombre attendu"),
     ({"structure_email": "pas-un-courriel"}, "courriel invalide"),
     ({"offer_url": "ftp://exemple.org"}, "adresse web invalide"),
-    ({"opens_on": "2027-03-01", "closes_on": "2027-01-01"}, "précède la date d'ouverture"),
+    ({"opens_on": "2027-03-01", "closes_on": "2027-01-01"}, "précède sa date d'ouverture (opens_on)"),
     ({"structure_network": "inconnu"}, "réseau inconnu(e)"),
 ]
 

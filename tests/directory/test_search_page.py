@@ -38,7 +38,7 @@ def test_territory_typed_as_a_name_or_postal_code(client):
     OfferFactory(title="Ailleurs", coverage=["DEP-14"])
     assert result_titles(client.get(URL, {"territory": "Faux-la-Montagne"})) == ["Faux"]
     ambiguous = client.get(URL, {"territory": "23340"})
-    assert "désigne plusieurs territoires" in ambiguous.content.decode()
+    assert "Le code postal 23340 est celui de plusieurs communes" in ambiguous.content.decode()
     assert result_titles(ambiguous) == []
 
 
@@ -119,3 +119,17 @@ def test_distance_sort_is_offered_only_with_a_point_and_keeps_it(client):
     html = with_point.content.decode()
     assert 'value="distance" selected' in html
     assert 'name="lat" value="46.320000"' in html and 'name="lon" value="-0.460000"' in html
+
+
+def test_a_typed_search_is_not_forced_into_a_sort_and_ranks_title_matches_first(client):
+    # Created first, so a later verification date would not put it first on its own.
+    OfferFactory(title="Campagne de financement participatif")
+    OfferFactory(title="Accueil des porteurs", description="Aide au financement des projets")
+    response = client.get(URL, {"q": "financement"})
+    assert result_titles(response)[0] == "Campagne de financement participatif"
+    content = response.content.decode()
+    # The search form does not hold the sort select: a new search starts in relevance order.
+    search_form = content.split('role="search"', 1)[1].split("</form>", 1)[0]
+    assert 'name="sort" id="id_sort" form="tri"' in search_form
+    sort_form = content.split('id="tri"', 1)[1].split("</form>", 1)[0]
+    assert 'name="q" value="financement"' in sort_form and 'name="sort"' not in sort_form

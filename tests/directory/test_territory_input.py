@@ -1,4 +1,5 @@
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from directory.forms import TerritoryField
@@ -65,3 +66,56 @@ def test_autocomplete_other_kinds_only_when_asked(client):
     assert {r["kind"] for r in client.get(url, {"q": "creuse"}).json()["results"]} == {"COM"}
     results = client.get(url, {"q": "creuse", "kind": ["DEP", "EPCI"]}).json()["results"]
     assert {"DEP-23", "EPCI-200044014"} <= {r["key"] for r in results}
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["79000 Niort", "Niort 79000", "Niort 79", "79 Niort", "Niort (79000)", "niortt", "Niorrt (79)"],
+)
+def test_a_commune_typed_with_its_postal_code_or_departement_in_any_order_or_one_typo(typed):
+    assert TerritoryField().clean(typed).key == "COM-79191"
+
+
+def test_a_postal_code_of_several_communes_of_one_departement_says_so_and_offers_each():
+    field = TerritoryField()
+    with pytest.raises(Exception) as error:
+        field.clean("79000")
+    message = str(error.value)
+    assert "Le code postal 79000 est celui de plusieurs communes" in message
+    assert "Précisez le département" not in message
+    assert "Niort (79)" in field.candidates and len(field.candidates) >= 2
+
+
+def test_a_departement_number_alone_asks_for_the_commune():
+    with pytest.raises(Exception) as error:
+        TerritoryField().clean("79")
+    assert "est un numéro de département" in str(error.value)
+
+
+def test_two_typos_are_not_guessed():
+    with pytest.raises(Exception) as error:
+        TerritoryField().clean("Nioorrt")
+    assert "Nous ne trouvons pas" in str(error.value)
+
+
+def test_ambiguous_answers_are_one_click_choices_on_the_page(client):
+    response = client.get(reverse("support_chain:chain_index"), {"territory": "79000", "stage": "creation"})
+    content = response.content.decode()
+    assert '<button type="submit" name="territory" value="Niort (79)" class="link-button">' in content
+    followed = client.get(
+        reverse("support_chain:chain_index"), {"territory": ["79000", "Niort (79)"], "stage": "creation"}
+    )
+    assert followed.status_code in (200, 302) and "plusieurs communes" not in followed.content.decode()
+
+
+def test_a_typo_close_to_several_names_lists_them_or_finds_the_closest():
+    # SQLite weighs every name one letter off equally (Niort, Port, Jort); PostgreSQL's trigrams keep the
+    # names sharing most of their letters (Niort).
+    field = TerritoryField()
+    try:
+        found = field.clean("Nort")
+    except ValidationError:
+        assert "Niort (79)" in field.candidates and len(field.candidates) > 1
+    else:
+        assert found.key == "COM-79191"
+    assert TerritoryField().clean("Faux-la-Montagn").key == "COM-23077"

@@ -41,7 +41,7 @@ def test_a_named_commune_and_a_stage_lead_to_that_stage_of_its_chain(client):
 def test_a_postal_code_shared_by_several_communes_asks_which_one(client):
     response = client.get(reverse("support_chain:chain_index"), {"territory": "23340"})
     assert response.status_code == 200
-    assert "désigne plusieurs territoires" in response.content.decode()
+    assert "Le code postal 23340 est celui de plusieurs communes" in response.content.decode()
     assert "Faux-la-Montagne (23)" in response.content.decode()
 
 

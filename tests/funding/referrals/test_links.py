@@ -126,3 +126,31 @@ def test_recipients_see_other_answers_only_if_the_holder_agreed(client):
         content = client.get(answer_path(line_one)).content.decode()
         assert (second.structure.name.replace("'", "&#x27;") in content) is visible
         assert ("Déclinée" in content) is visible
+
+
+@pytest.mark.parametrize("named_by", ["title", "address"])
+def test_the_reorientation_is_named_by_title_or_page_address_not_by_a_number(client, named_by):
+    other = make_reachable_offer(title="Prêt d'honneur solidaire des Deux-Sèvres")
+    make_reachable_offer(title="Autre chose")
+    line = make_referral().lines.get()
+    path = answer_path(line)
+    client.post(path, {"action": "accept"})
+    content = client.get(path).content.decode()
+    assert "(numéro de l" not in content and "Réorienté vers quelle offre" in content
+    typed = "prêt d'honneur solidaire" if named_by == "title" else f"http://127.0.0.1:8000{other.get_absolute_url()}"
+    client.post(path, {"action": "close", "close-outcome": "reoriented", "close-reoriented_to": typed})
+    assert Referral.objects.get(reoriented_from=line).lines.get().offer == other
+
+
+def test_an_ambiguous_reorientation_names_the_candidates(client):
+    make_reachable_offer(title="Accompagnement création")
+    make_reachable_offer(title="Accompagnement développement")
+    line = make_referral().lines.get()
+    path = answer_path(line)
+    client.post(path, {"action": "accept"})
+    response = client.post(
+        path, {"action": "close", "close-outcome": "reoriented", "close-reoriented_to": "accompagnement"}
+    )
+    content = response.content.decode()
+    assert "Plusieurs offres répondent" in content and "Accompagnement création" in content
+    assert not Referral.objects.filter(reoriented_from=line).exists()

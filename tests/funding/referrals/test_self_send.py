@@ -106,3 +106,24 @@ def test_sending_is_rate_limited_per_connection(client):
     assert Referral.objects.count() == 5
     other = client.post(URL, form_data([offer]), REMOTE_ADDR="192.0.2.7")
     assert "confirmez votre adresse" in other.content.decode() and Referral.objects.count() == 6
+
+
+def test_once_confirmed_the_holder_gets_a_recap_and_the_structures_see_the_needs(client):
+    offers = [make_reachable_offer(title="Prêt solidaire"), make_reachable_offer(title="Couveuse")]
+    client.post(URL, form_data(offers, needs=["financement", "statut-juridique"]))
+    referral = Referral.objects.get()
+    client.post(confirm_path(referral))
+    recap = OutboxEmail.objects.get(kind="sent-holder")
+    assert recap.to == ["dom@exemple.org"]
+    assert "Prêt solidaire" in recap.body and "Couveuse" in recap.body and "Une recyclerie." in recap.body
+    assert "la personne qui vous a orienté" not in recap.body
+    to_structure = OutboxEmail.objects.filter(kind="sent").first()
+    assert "Besoins" in to_structure.body and "Financement" in to_structure.body
+
+
+def test_the_holders_form_speaks_to_them_and_the_missing_address_has_one_error(client):
+    content = client.get(URL).content.decode()
+    assert "Ce que le porteur" not in content and "Ce que vous voulez faire" in content
+    response = client.post(URL, form_data([make_reachable_offer()], holder_email=""))
+    errors = response.context["form"].errors["holder_email"]
+    assert len(errors) == 1 and "au moins un moyen de contact" not in errors[0]
