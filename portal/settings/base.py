@@ -121,6 +121,8 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns about a missing directory
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
+# Open-data files (directory/opendata.py) rewritten weekly and served at /directory/donnees-ouvertes/.
+OPENDATA_ROOT = Path(os.environ.get("OPENDATA_ROOT") or MEDIA_ROOT / "opendata")
 
 # E-mail: printed on the console unless configured.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -177,6 +179,11 @@ CELERY_BEAT_SCHEDULE = {
     "referrals-daily": {"task": "funding.referrals.tasks.referral_daily", "schedule": crontab(hour=6, minute=15)},
     # Sign-ups never activated are deleted after a week (their link expires after three days).
     "accounts-purge-pending": {"task": "accounts.tasks.purge_pending_accounts", "schedule": crontab(hour=4, minute=30)},
+    # Open data: the data·inclusion and dispositif-aide files at their stable address (Sunday 02:30).
+    "opendata-weekly": {
+        "task": "directory.tasks.export_opendata_files",
+        "schedule": crontab(day_of_week="sun", hour=2, minute=30),
+    },
 }
 
 CACHES = {
