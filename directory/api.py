@@ -177,7 +177,7 @@ class DataInclusionServices(_OpenDataList):
 
     def records(self, objects):
         territories = opendata.territories_for({o.structure.commune_id for o in objects})
-        return [opendata.data_inclusion_service(o, territories) for o in objects]
+        return [opendata.data_inclusion_service(o, r, territories) for o, r in opendata.with_relations(objects)]
 
 
 class Dispositifs(_OpenDataList):
@@ -187,4 +187,5 @@ class Dispositifs(_OpenDataList):
         return opendata.published_offers(offer_type=OfferType.FUNDING)
 
     def records(self, objects):
-        return [opendata.dispositif(o) for o in objects]
+        pages = opendata.pages()
+        return [opendata.dispositif(o, r, pages) for o, r in opendata.with_relations(objects)]

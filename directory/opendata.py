@@ -11,21 +11,22 @@ matter of seconds; `write_export()` writes the files atomically (a reader never 
 """
 
 import datetime
+import itertools
 import json
 import os
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 from django.conf import settings
-from django.db.models import Min, Prefetch
+from django.db.models import Min
 from django.urls import reverse
 from django.utils import timezone
 
 from directory.models import (
     Fee,
-    LegalForm,
     Mode,
     Offer,
     OfferType,
@@ -35,7 +36,6 @@ from directory.models import (
     TerritoryKind,
     TerritoryLink,
 )
-from support_chain.models import Need, Stage
 
 SOURCE = "guichet-ess"
 DATA_INCLUSION = "data-inclusion"
@@ -126,6 +126,7 @@ class _Pages:
     def __init__(self):
         self.structure = _url(reverse("directory:structure_detail", args=[0]))
         self.offer = _url(reverse("directory:offer_detail", args=[0]))
+        self.today = timezone.localdate()
 
     def of_structure(self, pk: int) -> str:
         return self.structure.replace("/0/", f"/{pk}/")
@@ -191,6 +192,10 @@ def territories_for(commune_ids: Iterable[int]) -> "_Territories":
     return _Territories(commune_ids)
 
 
+def pages() -> "_Pages":
+    return _Pages()
+
+
 def published_structures():
     return (
         Structure.objects.published()
@@ -206,19 +211,77 @@ def published_structures():
 
 
 def published_offers(**filters):
+    """Published offers with their structure; their relations are read by `with_relations()`, not prefetched (the
+    ORM's prefetch cost most of the national export's time)."""
     return (
         Offer.objects.published()
         .filter(**filters)
         .defer("search_vector", "search_text", "structure__description", "structure__opening_hours")
         .select_related("structure__commune", "instrument")
-        .prefetch_related(
-            Prefetch("coverage", queryset=Territory.objects.order_by("kind_rank", "code").only("kind", "code", "key")),
-            Prefetch("stages", queryset=Stage.objects.only("slug", "name", "position")),
-            Prefetch("needs", queryset=Need.objects.only("slug")),
-            Prefetch("eligible_legal_forms", queryset=LegalForm.objects.only("slug", "name")),
-        )
         .order_by("pk")
     )
+
+
+class TerritoryFact(NamedTuple):
+    pk: int
+    kind: str
+    code: str
+    key: str
+
+
+class TermFact(NamedTuple):
+    slug: str
+    name: str
+
+
+class Relations(NamedTuple):
+    coverage: list[TerritoryFact]
+    stages: list[TermFact]
+    needs: list[TermFact]
+    legal_forms: list[TermFact]
+
+
+def relations_of(offer_ids: list[int]) -> dict[int, Relations]:
+    """The coverage, stages, needs and eligible legal forms of these offers: four narrow queries."""
+    found = {pk: Relations([], [], [], []) for pk in offer_ids}
+    coverage = (
+        Offer.coverage.through.objects.filter(offer_id__in=offer_ids)
+        .order_by("territory__kind_rank", "territory__code")
+        .values_list("offer_id", "territory_id", "territory__kind", "territory__code", "territory__key")
+    )
+    for offer_id, *territory in coverage:
+        found[offer_id].coverage.append(TerritoryFact(*territory))
+    stages = (
+        Offer.stages.through.objects.filter(offer_id__in=offer_ids)
+        .order_by("stage__position")
+        .values_list("offer_id", "stage__slug", "stage__name")
+    )
+    for offer_id, slug, name in stages:
+        found[offer_id].stages.append(TermFact(slug, name))
+    needs = (
+        Offer.needs.through.objects.filter(offer_id__in=offer_ids)
+        .order_by("need__slug")
+        .values_list("offer_id", "need__slug", "need__name")
+    )
+    for offer_id, slug, name in needs:
+        found[offer_id].needs.append(TermFact(slug, name))
+    forms = (
+        Offer.eligible_legal_forms.through.objects.filter(offer_id__in=offer_ids)
+        .order_by("legalform__slug")
+        .values_list("offer_id", "legalform__slug", "legalform__name")
+    )
+    for offer_id, slug, name in forms:
+        found[offer_id].legal_forms.append(TermFact(slug, name))
+    return found
+
+
+def with_relations(offers: Iterable[Offer], size: int = 2000) -> Iterator[tuple[Offer, Relations]]:
+    """(offer, its relations) for each offer, the relations read `size` offers at a time."""
+    iterator = iter(offers)
+    while chunk := list(itertools.islice(iterator, size)):
+        relations = relations_of([offer.pk for offer in chunk])
+        for offer in chunk:
+            yield offer, relations[offer.pk]
 
 
 def _chunked(queryset, size: int = 2000) -> Iterator:
@@ -253,11 +316,11 @@ def data_inclusion_structure(structure: Structure, territories: _Territories) ->
     )
 
 
-def data_inclusion_service(offer: Offer, territories: _Territories) -> dict:
+def data_inclusion_service(offer: Offer, relations: Relations, territories: _Territories) -> dict:
     structure = offer.structure
     commune = structure.commune
-    needs = [need.slug for need in offer.needs.all()]
-    stages = [stage.slug for stage in offer.stages.all()]
+    needs = [need.slug for need in relations.needs]
+    stages = [stage.slug for stage in relations.stages]
     thematiques = [t for slug in needs for t in THEMATIQUES_BY_NEED.get(slug, [])]
     thematiques += [THEMATIQUES_BY_STAGE[slug] for slug in stages if slug in THEMATIQUES_BY_STAGE]
     mobilisation = []
@@ -267,7 +330,7 @@ def data_inclusion_service(offer: Offer, territories: _Territories) -> dict:
         mobilisation.append("utiliser-lien-mobilisation")
     if offer.mode_presentiel:
         mobilisation.append("se-presenter")
-    legal_forms = [form.name for form in offer.eligible_legal_forms.all()]
+    legal_forms = [form.name for form in relations.legal_forms]
     conditions = [offer.how_to_access.strip()] if offer.how_to_access.strip() else []
     if legal_forms:
         conditions.append("Formes juridiques éligibles : " + ", ".join(sorted(legal_forms)) + ".")
@@ -295,7 +358,7 @@ def data_inclusion_service(offer: Offer, territories: _Territories) -> dict:
             "latitude": structure.latitude,
             "courriel": offer.email or None,
             "modes_accueil": [MODE_ACCUEIL[mode] for mode in offer.modes] or None,
-            "zone_eligibilite": territories.eligibility_codes(offer.coverage.all()),
+            "zone_eligibilite": territories.eligibility_codes(relations.coverage),
             "lien_mobilisation": offer.url or None,
             "modes_mobilisation": mobilisation or None,
             "mobilisable_par": ["usagers", "professionnels"],
@@ -303,13 +366,13 @@ def data_inclusion_service(offer: Offer, territories: _Territories) -> dict:
     )
 
 
-def dispositif(offer: Offer) -> dict:
+def dispositif(offer: Offer, relations: Relations, pages: "_Pages") -> dict:
     """A funding offer in the dispositif-aide shape (`zone_geographique` holds our COG coverage codes)."""
     structure = offer.structure
     instrument = offer.instrument.slug if offer.instrument_id else None
-    forms = sorted(form.slug for form in offer.eligible_legal_forms.all())
+    forms = [form.slug for form in relations.legal_forms]
     beneficiaries = sorted({BENEFICIARY_BY_LEGAL_FORM.get(slug, "Entreprises privées") for slug in forms})
-    stages = [stage for stage in offer.stages.all()]
+    stages = relations.stages
     conditions = []
     if forms:
         conditions.append("Formes juridiques éligibles : " + ", ".join(forms) + ".")
@@ -337,11 +400,11 @@ def dispositif(offer: Offer) -> dict:
         "date_cloture": offer.closes_on.isoformat() if offer.closes_on else None,
         "condition_eligibilite": " ".join(conditions) or None,
         "etat_avancement_projet": _progress(stages),
-        "zone_geographique": "|".join(t.key for t in offer.coverage.all()),
-        "url_descriptif": _url(offer.get_absolute_url()),
+        "zone_geographique": "|".join(t.key for t in relations.coverage),
+        "url_descriptif": pages.of_offer(offer.pk),
         "url_demarche": offer.url or None,
-        "contact": offer.email or structure.email or _url(structure.get_absolute_url()),
-        "date_mise_a_jour": _date(offer.last_verified_at, offer.updated_at),
+        "contact": offer.email or structure.email or pages.of_structure(structure.pk),
+        "date_mise_a_jour": _date(offer.last_verified_at, offer.updated_at, pages.today),
     }
 
 
@@ -375,14 +438,16 @@ def structures_records(queryset=None) -> Iterator[dict]:
 
 def services_records(queryset=None) -> Iterator[dict]:
     territories = _Territories()
-    for offer in _chunked(queryset if queryset is not None else published_offers()):
-        yield data_inclusion_service(offer, territories)
+    offers = _chunked(queryset if queryset is not None else published_offers())
+    for offer, relations in with_relations(offers):
+        yield data_inclusion_service(offer, relations, territories)
 
 
 def dispositifs_records(queryset=None) -> Iterator[dict]:
+    pages = _Pages()
     queryset = queryset if queryset is not None else published_offers(offer_type=OfferType.FUNDING)
-    for offer in _chunked(queryset):
-        yield dispositif(offer)
+    for offer, relations in with_relations(_chunked(queryset)):
+        yield dispositif(offer, relations, pages)
 
 
 def records(file_name: str) -> Iterator[dict]:
