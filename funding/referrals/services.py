@@ -422,7 +422,13 @@ def outbox_send(*, ids) -> list[int]:
                 continue  # already sent, given up on, or deleted: nothing to do
             email.attempts += 1
             try:
-                EmailMessage(subject=email.subject, body=email.body, to=email.to, reply_to=email.reply_to).send()
+                EmailMessage(
+                    subject=email.subject,
+                    body=email.body,
+                    to=email.to,
+                    reply_to=email.reply_to,
+                    headers=email.headers or None,
+                ).send()
             except Exception as error:  # noqa: BLE001 - any transport error leaves the row pending for a retry
                 email.last_error = type(error).__name__[:300]
                 if email.attempts >= OUTBOX_MAX_ATTEMPTS:

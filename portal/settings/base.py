@@ -179,6 +179,8 @@ CELERY_BEAT_SCHEDULE = {
     "referrals-daily": {"task": "funding.referrals.tasks.referral_daily", "schedule": crontab(hour=6, minute=15)},
     # Sign-ups never activated are deleted after a week (their link expires after three days).
     "accounts-purge-pending": {"task": "accounts.tasks.purge_pending_accounts", "schedule": crontab(hour=4, minute=30)},
+    # Alerts: the daily digest of new offers and calls (idempotent; one e-mail per subscription and day).
+    "alerts-daily": {"task": "funding.tasks.alerts_daily", "schedule": crontab(hour=7, minute=30)},
     # Open data: the data·inclusion and dispositif-aide files at their stable address (Sunday 02:30).
     "opendata-weekly": {
         "task": "directory.tasks.export_opendata_files",
