@@ -15,4 +15,6 @@ class DirectoryConfig(AppConfig):
     verbose_name = "Annuaire"
 
     def ready(self):
+        from directory import geo  # noqa: F401  (registers the PROXIMITY_RADIUS_KM system check)
+
         connection_created.connect(register_sqlite_functions, dispatch_uid="directory_sqlite_functions")

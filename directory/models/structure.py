@@ -7,13 +7,13 @@ from functools import reduce
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, Exists, F, FloatField, Min, OuterRef, Q, Value, When
-from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt
+from django.db.models import Case, Exists, F, FloatField, IntegerField, Min, OuterRef, Q, Subquery, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import keep_lazy_text
 from django.utils.translation import gettext_lazy as _
 
+from directory.geo import distance_km_expression, near_q, proximity_radius_km
 from directory.search import search_offers
 from directory.validators import validate_siret
 from support_chain.models import Need, Stage, SupportLevel
@@ -98,6 +98,14 @@ class StructureQuerySet(PublishableQuerySet):
     def with_distance(self, lat, lon):
         """Annotate `distance_km` from (lat, lon), computed in the database; None for structures without coordinates."""
         return self.annotate(distance_km=distance_km_expression("latitude", "longitude", lat, lon))
+
+    def near(self, lat, lon, radius_km):
+        """Structures whose own address lies within radius_km of (lat, lon); without coordinates, never."""
+        return self.filter(near_q("latitude", "longitude", lat, lon, radius_km))
+
+    def without_coordinates(self):
+        """Structures whose place is « lieu inconnu »: they are never near anyone."""
+        return self.filter(Q(latitude__isnull=True) | Q(longitude__isnull=True))
 
     def by_distance(self, lat, lon):
         """Nearest first; structures without coordinates last."""
@@ -268,9 +276,109 @@ class OfferQuerySet(PublishableQuerySet):
             distance_km=distance_km_expression("structure__latitude", "structure__longitude", lat, lon)
         )
 
+    # --- Proximity: « près de chez vous » (see directory/geo.py) -------------------------------------------
+    #
+    # The places of an offer are its structure's own address and each published third place where that structure
+    # holds a `Permanence` (for this offer, or for all its offers when the permanence names none). A place without
+    # coordinates is « lieu inconnu »: it is never near.
+
+    def with_nearest_place(self, lat, lon):
+        """Annotate the offer's nearest place to (lat, lon), whatever the distance.
+
+        Annotations: `distance_km` (float, None when no place has coordinates), `nearest_place_id` (the pk of the
+        Structure where the holder is received: the offer's structure or the third place), `nearest_place_name`,
+        `nearest_permanence_id` (the Permanence's pk when the nearest place is a permanence, else None).
+        """
+        own_km = distance_km_expression("structure__latitude", "structure__longitude", lat, lon)
+        permanences = (
+            _permanences_of_offer()
+            .annotate(place_km=distance_km_expression("place__latitude", "place__longitude", lat, lon))
+            .order_by("place_km", "pk")
+        )
+        annotated = self.annotate(
+            own_place_km=own_km,
+            permanence_place_km=Subquery(permanences.values("place_km")[:1], output_field=FloatField()),
+        )
+        at_permanence = Q(permanence_place_km__isnull=False) & (
+            Q(own_place_km__isnull=True) | Q(permanence_place_km__lt=F("own_place_km"))
+        )
+        return annotated.annotate(
+            distance_km=Case(When(at_permanence, then=F("permanence_place_km")), default=F("own_place_km")),
+            nearest_permanence_id=Case(
+                When(at_permanence, then=Subquery(permanences.values("pk")[:1])),
+                default=None,
+                output_field=IntegerField(),
+            ),
+            nearest_place_id=Case(
+                When(at_permanence, then=Subquery(permanences.values("place_id")[:1])),
+                When(own_place_km__isnull=False, then=F("structure_id")),
+                default=None,
+                output_field=IntegerField(),
+            ),
+            nearest_place_name=Case(
+                When(at_permanence, then=Subquery(permanences.values("place__name")[:1])),
+                When(own_place_km__isnull=False, then=F("structure__name")),
+                default=None,
+            ),
+        )
+
+    def in_person_covering(self, commune):
+        """Offers delivered in person (`presentiel`) whose coverage covers the commune, at any distance.
+
+        Annotated as `with_nearest_place` from the commune's point and ordered nearest first (places without
+        coordinates last): the first row beyond the radius is « the nearest in-person offer » of a gap.
+        """
+        point = commune.point
+        offers = self.filter(**{Mode.IN_PERSON.field_name: True}).covering(commune)
+        if point is None:
+            return offers.none()
+        return offers.with_nearest_place(*point).order_by(F("distance_km").asc(nulls_last=True), "title", "pk")
+
+    def reachable_from(self, commune, radius=None):
+        """Offers reachable in person from the commune: the one rule of « près de chez vous ».
+
+        `Offer.objects.published().reachable_from(commune, radius=None)`: offers whose modes include présentiel,
+        whose coverage covers the commune, and one of whose places (the structure's address, or a published third
+        place where the structure holds a permanence) lies within `radius` km (default
+        `settings.PROXIMITY_RADIUS_KM`, straight line) of the commune's point. A commune without a point reaches
+        nothing. Annotated as `with_nearest_place`: `distance_km`, `nearest_place_id`, `nearest_place_name`,
+        `nearest_permanence_id`; ordered nearest first. Everything else covering the commune is « à distance »:
+        `remote_from(commune, radius)`.
+        """
+        radius = proximity_radius_km() if radius is None else float(radius)
+        point = commune.point
+        if point is None:
+            return self.none()
+        near = Structure.objects.near(*point, radius).values("pk")
+        reachable = Q(structure__in=near) | Exists(_permanences_of_offer().filter(place__in=near))
+        return (
+            self.filter(**{Mode.IN_PERSON.field_name: True})
+            .covering(commune)
+            .filter(reachable)
+            .with_nearest_place(*point)
+            .order_by("distance_km", "title", "pk")
+        )
+
+    def remote_from(self, commune, radius=None):
+        """Offers covering the commune that are not reachable in person from it (« à distance ou en ligne »)."""
+        reachable = Offer.objects.reachable_from(commune, radius).values("pk")
+        return self.covering(commune).exclude(pk__in=reachable)
+
     def by_distance(self, lat, lon):
         """Offers of the nearest structures first; structures without coordinates last."""
         return self.with_distance(lat, lon).order_by(F("distance_km").asc(nulls_last=True), "title", "pk")
+
+
+def _permanences_of_offer():
+    """The permanences giving the outer offer a place: held by its structure, for it or for all its offers,
+    in a published third place with coordinates."""
+    return Permanence.objects.filter(
+        Q(offer__isnull=True) | Q(offer=OuterRef("pk")),
+        host=OuterRef("structure"),
+        place__status=PublicationStatus.PUBLISHED,
+        place__latitude__isnull=False,
+        place__longitude__isnull=False,
+    )
 
 
 class Offer(Publishable):
@@ -391,30 +499,3 @@ class Permanence(models.Model):
 
     def __str__(self):
         return f"{self.host} @ {self.place} — {self.schedule}"
-
-
-EARTH_RADIUS_KM = 6371.0088
-
-
-def distance_km_expression(lat_field: str, lon_field: str, lat: float, lon: float):
-    """Great-circle (haversine) distance in km between two fields and a point, as a database expression.
-
-    Plain math functions that SQLite (Django registers them) and PostgreSQL both have, so no GIS extension is needed.
-    """
-    lat, lon = float(lat), float(lon)
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise ValueError("coordinates out of range")
-    point_lat = Radians(Value(lat, output_field=FloatField()))
-    point_lon = Radians(Value(lon, output_field=FloatField()))
-    half_dlat = (Radians(F(lat_field)) - point_lat) / 2
-    half_dlon = (Radians(F(lon_field)) - point_lon) / 2
-    a = Power(Sin(half_dlat), 2) + Cos(point_lat) * Cos(Radians(F(lat_field))) * Power(Sin(half_dlon), 2)
-    # Rounding can push `a` a hair above 1 for antipodal points, where ASIN would fail. PostgreSQL's LEAST
-    # ignores NULLs, so a structure without coordinates is kept NULL explicitly.
-    distance = Value(2 * EARTH_RADIUS_KM, output_field=FloatField()) * ASin(
-        Least(Sqrt(a), Value(1.0, output_field=FloatField()))
-    )
-    no_point = Q(**{f"{lat_field}__isnull": True}) | Q(**{f"{lon_field}__isnull": True})
-    return Case(
-        When(no_point, then=Value(None, output_field=FloatField())), default=distance, output_field=FloatField()
-    )

@@ -28,6 +28,14 @@ KIND_NARROWNESS = {
 }
 
 
+class PointSource(models.TextChoices):
+    """Where a commune's point comes from (see scripts/build_territories.py)."""
+
+    MAIRIE = "mairie", _("mairie")
+    CENTROID = "centroid", _("centre de la commune")
+    EPCI = "epci", _("centre de l'intercommunalité (commune absente de la source)")
+
+
 class UnknownTerritoryCode(ValueError):
     def __init__(self, code):
         super().__init__(_("Territoire inconnu : « %(code)s »") % {"code": code})
@@ -88,6 +96,13 @@ class Territory(models.Model):
     )
     epci = models.ForeignKey("self", models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("EPCI"))
     description = models.TextField(_("description"), blank=True)
+    # A commune's point: its mairie, else its centroid (fixtures/territories/geo.json.gz); None: « lieu inconnu ».
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    # Null rather than "": SQLite adds a nullable column in place; a NOT NULL one rebuilds the table (and triggers).
+    point_source = models.CharField(
+        _("origine du point"), max_length=10, choices=PointSource.choices, null=True, blank=True
+    )
     is_active = models.BooleanField(_("en vigueur"), default=True)
 
     objects = TerritoryQuerySet.as_manager()
@@ -112,6 +127,13 @@ class Territory(models.Model):
     @property
     def narrowness(self) -> int:
         return KIND_NARROWNESS[self.kind]
+
+    @property
+    def point(self) -> tuple[float, float] | None:
+        """(latitude, longitude), or None when the territory has no point."""
+        if self.latitude is None or self.longitude is None:
+            return None
+        return (self.latitude, self.longitude)
 
     def ancestors_and_self(self):
         """This territory and every territory containing it (one indexed query through the closure table)."""
@@ -138,6 +160,23 @@ class TerritoryLink(models.Model):
 
     def __str__(self):
         return f"{self.descendant_id} ⊂ {self.ancestor_id}"
+
+
+class TerritoryBoundary(models.Model):
+    """The simplified boundary of an EPCI, département or région, as a GeoJSON geometry, for maps.
+
+    Kept apart from Territory so that reading territories never reads their polygons.
+    """
+
+    territory = models.OneToOneField(Territory, models.CASCADE, primary_key=True, related_name="boundary")
+    geometry = models.TextField(_("géométrie (GeoJSON)"))
+
+    class Meta:
+        verbose_name = _("contour de territoire")
+        verbose_name_plural = _("contours de territoires")
+
+    def __str__(self):
+        return str(self.territory_id)
 
 
 class PostalCode(models.Model):

@@ -6,7 +6,7 @@ import hashlib
 import io
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -16,9 +16,11 @@ from django.utils.translation import gettext as _
 
 from directory.models import (
     KIND_NARROWNESS,
+    PointSource,
     PostalCode,
     ReferentialVersion,
     Territory,
+    TerritoryBoundary,
     TerritoryKind,
     TerritoryLink,
 )
@@ -45,6 +47,11 @@ class LoadReport:
     deactivated: int = 0
     links: int = 0
     postal_codes: int = 0
+    points: int = 0
+    boundaries: int = 0
+    # Communes the geographic source lacks: they got their EPCI's point (names, sorted), or no point at all.
+    epci_points: list[str] = field(default_factory=list)
+    without_point: list[str] = field(default_factory=list)
 
 
 def _no_progress(phase: str, done: int, total: int) -> None:
@@ -55,8 +62,23 @@ def file_checksum(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def _rows_from_fixture(data: dict) -> list[dict]:
-    """Flatten the compact fixture into one dict per territory, parents given by coverage key."""
+def geo_fixture_for(path: Path) -> Path | None:
+    """The geographic fixture shipped next to a COG fixture (geo.json.gz), if there is one."""
+    candidate = Path(path).with_name("geo.json.gz")
+    return candidate if candidate.exists() else None
+
+
+def _read_gzip_json(path: Path) -> dict:
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def _rows_from_fixture(data: dict, geo: dict | None = None) -> list[dict]:
+    """Flatten the compact fixture into one dict per territory, parents given by coverage key.
+
+    With the geographic fixture, each commune also gets its point and where it comes from.
+    """
+    points = {code: (lat, lon, origin) for code, lat, lon, origin in (geo or {}).get("communes", [])}
     rows = [{"kind": TerritoryKind.COUNTRY, "code": "FR", "name": "France", "population": 0}]
     region_pop, dep_pop = {}, {}
     for _code, _name, dep, _epci, population, _pcs in data["communes"]:
@@ -80,8 +102,12 @@ def _rows_from_fixture(data: dict) -> list[dict]:
     for code, name, _type, population in data["epcis"]:
         rows.append({"kind": TerritoryKind.EPCI, "code": code, "name": name, "population": population})
     for code, name, dep, epci, population, postal_codes in data["communes"]:
+        lat, lon, origin = points.get(code, (None, None, None))
         rows.append(
             {
+                "latitude": lat,
+                "longitude": lon,
+                "point_source": origin,
                 "kind": TerritoryKind.COMMUNE,
                 "code": code,
                 "name": name,
@@ -120,23 +146,39 @@ def _desired_links(rows: list[dict]) -> set[tuple[str, str, int]]:
     return links
 
 
-def load_territories(path: Path, *, force: bool = False, progress: Progress = _no_progress) -> LoadReport:
-    """Load or refresh the COG referential from the compact fixture; skip when the file was already loaded."""
+def load_territories(
+    path: Path, *, force: bool = False, progress: Progress = _no_progress, geo_path: Path | None = None
+) -> LoadReport:
+    """Load or refresh the COG referential from the compact fixture; skip when the files were already loaded.
+
+    The geographic fixture (`geo_path`, by default geo.json.gz next to `path`) gives each commune its point and
+    the EPCIs, départements and régions their boundaries; the report names the communes it lacks.
+    """
+    geo_path = geo_path or geo_fixture_for(path)
     checksum = file_checksum(path)
+    if geo_path:
+        checksum = hashlib.sha256(f"{checksum}+{file_checksum(geo_path)}".encode()).hexdigest()
     version = ReferentialVersion.objects.filter(name="cog").first()
     if version and version.checksum == checksum and not force:
         return LoadReport(skipped=True)
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
-        data = json.load(handle)
-    rows = _rows_from_fixture(data)
+    data = _read_gzip_json(path)
+    geo = _read_gzip_json(geo_path) if geo_path else None
+    rows = _rows_from_fixture(data, geo)
     report = LoadReport(skipped=False)
     with transaction.atomic():
         ids = _upsert_territories(rows, report, progress)
         _sync_links(rows, ids, report, progress)
         _sync_postal_codes(rows, ids, report, progress)
-        ReferentialVersion.objects.update_or_create(
-            name="cog", defaults={"checksum": checksum, "source": data["source"]}
+        if geo is not None:
+            _sync_boundaries(geo, ids, report, progress)
+        communes = [row for row in rows if row["kind"] == TerritoryKind.COMMUNE]
+        report.points = sum(row["latitude"] is not None for row in communes)
+        report.epci_points = sorted(
+            f"{row['name']} ({row['code']})" for row in communes if row["point_source"] == PointSource.EPCI
         )
+        report.without_point = sorted(f"{row['name']} ({row['code']})" for row in communes if row["latitude"] is None)
+        source = data["source"] + (f" + {geo['source']}" if geo else "")
+        ReferentialVersion.objects.update_or_create(name="cog", defaults={"checksum": checksum, "source": source})
     return report
 
 
@@ -157,6 +199,9 @@ def _upsert_territories(rows, report, progress) -> dict[str, int]:
                 "name": row["name"],
                 "search_name": normalize(row["name"]),
                 "population": row["population"],
+                "latitude": row.get("latitude"),
+                "longitude": row.get("longitude"),
+                "point_source": row.get("point_source") or None,
                 "is_active": True,
                 **{f"{name}_id": ids[row[name]] if row.get(name) else None for name in PARENT_FIELDS},
             }
@@ -175,7 +220,16 @@ def _upsert_territories(rows, report, progress) -> dict[str, int]:
             progress(_("Territoires"), done, len(rows))
         ids.update(Territory.objects.filter(kind=kind).values_list("key", "id"))
         created += len(to_create)
-    update_fields = ["name", "search_name", "population", "is_active", *(f"{f}_id" for f in PARENT_FIELDS)]
+    update_fields = [
+        "name",
+        "search_name",
+        "population",
+        "latitude",
+        "longitude",
+        "point_source",
+        "is_active",
+        *(f"{f}_id" for f in PARENT_FIELDS),
+    ]
     for start in range(0, len(to_update), 500):
         Territory.objects.bulk_update(to_update[start : start + 500], update_fields)
     progress(_("Territoires"), len(rows), len(rows))
@@ -229,6 +283,16 @@ def _sync_postal_codes(rows, ids, report, progress):
     missing = sorted(desired - current)
     insert_many(PostalCode._meta.db_table, ["code", "commune_id"], missing, progress, _("Codes postaux"))
     report.postal_codes = len(missing)
+
+
+def _sync_boundaries(geo, ids, report, progress):
+    """Replace every boundary by the fixture's (a few thousand rows: simpler than a diff)."""
+    TerritoryBoundary.objects.all().delete()
+    rows = sorted(
+        (ids[key], json.dumps(geometry, separators=(",", ":"))) for key, geometry in geo["boundaries"] if key in ids
+    )
+    insert_many(TerritoryBoundary._meta.db_table, ["territory_id", "geometry"], rows, progress, _("Contours"))
+    report.boundaries = len(rows)
 
 
 # --- Custom zones --------------------------------------------------------------------------------------

@@ -232,3 +232,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Proximity: an offer is « près de chez vous » (reachable in person) when one of its places (its structure's
+# address or a permanence in a third place) lies within this many km of the commune's point, in a straight line.
+# A straight line is a proxy for travel time (30 km ≈ 30 to 40 minutes by road in rural France). Checked at
+# start-up: more than 0 and at most 200 (directory/geo.py).
+PROXIMITY_RADIUS_KM = float(os.environ.get("PROXIMITY_RADIUS_KM", "30"))
+TERRITORIES_GEO_FIXTURE = BASE_DIR / "fixtures" / "territories" / "geo.json.gz"
