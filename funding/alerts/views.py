@@ -17,7 +17,19 @@ from funding.forms import FIELD_NAMES, ProfileForm
 
 SUBSCRIBE_CLIENTS = Throttle("alert-subscribe-client", limit=10, window=3600)
 SUBSCRIBE_RECIPIENTS = Throttle("alert-subscribe-recipient", limit=3, window=3600)
-SEARCH_PARAMETERS = ("q", "territory", "stage", "need", "offer_type", "role", "level", "mode", "instrument", "fee")
+SEARCH_PARAMETERS = (
+    "q",
+    "territory",
+    "role",
+    "offer_type",
+    "stage",
+    "need",
+    "support_level",
+    "instrument",
+    "fee",
+    "mode",
+    "network",
+)
 
 
 def _search_label(data: QueryDict) -> str | None:
