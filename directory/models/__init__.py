@@ -1,3 +1,4 @@
+from .needs_watch import DISCLOSURE_THRESHOLD, NeedSignal, NeedsWatchCount
 from .structure import (
     CALL_DATE_FIELDS,
     STALE_AFTER,
@@ -31,6 +32,9 @@ from .vocabulary import (
 )
 
 __all__ = [
+    "DISCLOSURE_THRESHOLD",
+    "NeedSignal",
+    "NeedsWatchCount",
     "KIND_NARROWNESS",
     "STALE_AFTER",
     "Fee",

@@ -13,7 +13,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from directory.models import Offer
+from directory import needs_watch
+from directory.models import NeedSignal, Offer
 
 from . import emails
 from .models import (
@@ -297,6 +298,18 @@ def line_accept(*, line: ReferralLine, by_user=None, by_label: str = BY_LINK, no
     return line
 
 
+def _watch_needs(referral: Referral, signal: str) -> None:
+    """A line declined or closed « pas d'aide » counts, unmet, in the needs watch (codes and slugs only)."""
+    needs_watch.record(
+        commune=referral.commune,
+        signal=signal,
+        unmet=True,
+        stage=referral.stage.slug if referral.stage_id else "",
+        needs=referral.needs.values_list("slug", flat=True),
+        legal_form=referral.legal_form.slug if referral.legal_form_id else "",
+    )
+
+
 @transaction.atomic
 def line_decline(*, line: ReferralLine, reason: str, note: str = "", by_user=None, by_label: str = BY_LINK):
     if reason not in DeclineReason.values:
@@ -312,6 +325,7 @@ def line_decline(*, line: ReferralLine, reason: str, note: str = "", by_user=Non
         decline_reason=reason,
         decline_note=note.strip(),
     )
+    _watch_needs(line.referral, NeedSignal.REFERRAL_DECLINED)
     emails.queue(
         key=f"line-{line.pk}-declined-prescriber",
         kind="declined",
@@ -359,6 +373,8 @@ def line_close(
         closing_note=note.strip(),
     )
     referral = line.referral
+    if outcome == Outcome.NO_AID:
+        _watch_needs(referral, NeedSignal.REFERRAL_NO_AID)
     if reoriented_to is not None:
         _reorient(line, reoriented_to)
     emails.queue(
