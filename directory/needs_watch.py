@@ -81,8 +81,15 @@ def shown(count: int) -> str:
     return str(count)
 
 
-def totals(*, territory: Territory | None = None, since: datetime.date | None = None, by=("stage", "need")):
-    """Counts expressed and unmet, grouped by `by`, within a territory (France, région, département, EPCI)."""
+def totals(
+    *,
+    territory: Territory | None = None,
+    since: datetime.date | None = None,
+    until: datetime.date | None = None,
+    by=("stage", "need"),
+):
+    """Counts expressed and unmet, grouped by `by`, within a territory (France, région, département, EPCI) and the
+    months from `since` (included) to `until` (excluded)."""
     rows = NeedsWatchCount.objects.all()
     if territory is not None:
         field = {
@@ -94,6 +101,8 @@ def totals(*, territory: Territory | None = None, since: datetime.date | None = 
             rows = rows.filter(**{field: territory.code})
     if since is not None:
         rows = rows.filter(month__gte=since)
+    if until is not None:
+        rows = rows.filter(month__lt=until)
     grouped = {}
     for row in rows.values(*by, "unmet").annotate(total=Sum("count")).order_by(*by):
         key = tuple(row[name] for name in by)

@@ -21,6 +21,7 @@ urlpatterns = [
     path("compte/", include("accounts.urls")),
     path("directory/", include("directory.urls")),
     path("chaine/", include("support_chain.urls")),
+    path("observatoire/", include("support_chain.observatory.urls")),
     path("parcours/", include("funding.urls")),
     path("orientations/", include("funding.referral_urls")),
     path("curation/", include("curation.urls")),

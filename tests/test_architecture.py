@@ -58,6 +58,7 @@ LAYERS: list[dict[str, list[str]]] = [
             "support_chain.white_zones",
             "support_chain.tasks",
             "support_chain.management",
+            "support_chain.observatory",
         ],
         "accounts": ["accounts"],
     },
