@@ -27,3 +27,10 @@ def validate_siret(value: str) -> None:
     error = siret_error(value)
     if error:
         raise ValidationError(error, code="invalid_siret")
+
+
+def validate_origin(value: str) -> None:
+    """An origin as browsers compare it: https://host[:port], nothing after."""
+    scheme, _sep, rest = value.partition("://")
+    if scheme not in ("https", "http") or not rest or "/" in rest or " " in rest or "'" in rest or ";" in rest:
+        raise ValidationError(_("Indiquez une origine de la forme https://www.mairie-exemple.fr (sans chemin)."))

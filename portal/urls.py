@@ -22,6 +22,7 @@ urlpatterns = [
     path("directory/", include("directory.urls")),
     path("chaine/", include("support_chain.urls")),
     path("observatoire/", include("support_chain.observatory.urls")),
+    path("guichet/", include("support_chain.widget.urls")),
     path("parcours/", include("funding.urls")),
     path("orientations/", include("funding.referral_urls")),
     path("curation/", include("curation.urls")),

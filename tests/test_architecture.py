@@ -59,6 +59,7 @@ LAYERS: list[dict[str, list[str]]] = [
             "support_chain.tasks",
             "support_chain.management",
             "support_chain.observatory",
+            "support_chain.widget",
         ],
         "accounts": ["accounts"],
     },

@@ -1,3 +1,4 @@
+from .embedding import EmbedOrigin
 from .needs_watch import DISCLOSURE_THRESHOLD, NeedSignal, NeedsWatchCount
 from .structure import (
     CALL_DATE_FIELDS,
@@ -33,6 +34,7 @@ from .vocabulary import (
 
 __all__ = [
     "DISCLOSURE_THRESHOLD",
+    "EmbedOrigin",
     "NeedSignal",
     "NeedsWatchCount",
     "KIND_NARROWNESS",
