@@ -8,8 +8,8 @@ codes and slugs only. « In person » is the directory's one rule, `Offer.object
 import datetime
 from collections.abc import Iterable
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db import connection
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,15 +17,11 @@ from directory.models import DISCLOSURE_THRESHOLD, NeedsWatchCount, Offer, Terri
 
 
 def _codes(commune: Territory) -> dict[str, str]:
-    """The EPCI, département and région codes of a commune (its display parents, already on the row)."""
-    epci_code = ""
-    if commune.epci_id:
-        epci_code = Territory.objects.filter(pk=commune.epci_id).values_list("code", flat=True).first() or ""
-    codes = dict(
-        Territory.objects.filter(pk__in=[commune.departement_id, commune.region_id]).values_list("kind", "code")
-    )
+    """The EPCI, département and région codes of a commune (its display parents): one query."""
+    parents = [pk for pk in (commune.epci_id, commune.departement_id, commune.region_id) if pk]
+    codes = dict(Territory.objects.filter(pk__in=parents).values_list("kind", "code"))
     return {
-        "epci_code": epci_code,
+        "epci_code": codes.get(TerritoryKind.EPCI, ""),
         "departement_code": codes.get(TerritoryKind.DEPARTEMENT, ""),
         "region_code": codes.get(TerritoryKind.REGION, ""),
     }
@@ -52,14 +48,23 @@ def record(
         _increment(cell, place)
 
 
+CELL = ("month", "epci_code", "stage", "need", "legal_form", "signal", "unmet")
+COLUMNS = (*CELL, "departement_code", "region_code", "count")
+
+
 def _increment(cell: dict, place: dict) -> None:
-    if NeedsWatchCount.objects.filter(**cell).update(count=F("count") + 1):
-        return
-    try:
-        with transaction.atomic():
-            NeedsWatchCount.objects.create(**{**place, **cell}, count=1)
-    except IntegrityError:  # created meanwhile by a concurrent request
-        NeedsWatchCount.objects.filter(**cell).update(count=F("count") + 1)
+    """Add one to the cell in one statement (INSERT … ON CONFLICT DO UPDATE, on SQLite and PostgreSQL alike), so
+    concurrent requests never lose a count and a page's query count does not depend on the cell existing."""
+    table = connection.ops.quote_name(NeedsWatchCount._meta.db_table)
+    values = {**place, **cell, "count": 1}
+    sql = (
+        f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))}) "
+        f"ON CONFLICT ({', '.join(CELL)}) DO UPDATE SET count = {table}.count + 1"
+    )
+    params = [values[column] for column in COLUMNS]
+    params[0] = connection.ops.adapt_datefield_value(params[0])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def nothing_in_person(offers, territory: Territory) -> bool:

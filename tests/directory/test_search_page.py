@@ -104,8 +104,9 @@ def test_query_count_does_not_depend_on_the_page_size(client, django_assert_num_
         structure = StructureFactory(network=None)
         OfferFactory(structure=structure, coverage=["COM-23077", "DEP-23"], stages=["emergence", "creation"])
     # territory and stage validation; count, page, stages, coverage; vocabularies (stages, needs, instruments,
-    # networks); 3 facet queries (the selected stage facet, the needs, every other facet); the demo banner.
-    with django_assert_num_queries(14):
+    # networks); 3 facet queries (the selected stage facet, the needs, every other facet); the demo banner; the
+    # needs watch (nothing reachable in person here: the check, the commune's EPCI/département/région, the count).
+    with django_assert_num_queries(17):
         response = client.get(URL, {"territory": "COM-23077", "stage": "creation"})
     assert len(result_titles(response)) == size
 

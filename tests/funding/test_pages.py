@@ -196,8 +196,9 @@ def test_the_results_page_query_count_does_not_grow_with_the_directory(
 
 
 # Profile form (commune, stage, needs: 3) + territories (1) + ranking (1) and the shown offers (5) + next stage
-# (1 + 1 + 5) + permanences (1) + the demo banner's check (1).
-QUERIES_PER_RESULTS_PAGE = 19
+# (1 + 1 + 5) + permanences (1) + the demo banner's check (1) + the needs watch (in-person check, the commune's
+# EPCI/département/région, one count per need: 3).
+QUERIES_PER_RESULTS_PAGE = 22
 
 
 def test_a_rubric_can_be_read_in_full_page_by_page(client):
