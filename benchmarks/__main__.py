@@ -2,7 +2,7 @@
 
 The database is the one DATABASE_URL names (SQLite by default); figures meant for the issues are taken on
 PostgreSQL: `DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench make bench`.
-Environment: BENCH_STRUCTURES (20000), BENCH_OFFERS (60000), BENCH_ONLY (a module name to run alone).
+Environment: BENCH_STRUCTURES (20000), BENCH_OFFERS (60000), BENCH_ONLY (module names to run alone, comma-separated).
 """
 
 import importlib
@@ -27,7 +27,7 @@ def main() -> int:
 
     structures = int(os.environ.get("BENCH_STRUCTURES", "20000"))
     offers = int(os.environ.get("BENCH_OFFERS", "60000"))
-    only = os.environ.get("BENCH_ONLY")
+    only = {name.strip() for name in os.environ.get("BENCH_ONLY", "").split(",") if name.strip()}
     engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     setup_test_environment()
     old_config = setup_databases(verbosity=0, interactive=False)
@@ -46,7 +46,7 @@ def main() -> int:
         )
         package = os.path.dirname(__file__)
         for module in sorted(m.name for m in pkgutil.iter_modules([package]) if m.name.startswith("bench_")):
-            if only and module != only:
+            if only and module not in only:
                 continue
             importlib.import_module(f"benchmarks.{module}").run(report)
     finally:

@@ -1,10 +1,12 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scopes import curated_offers, curated_regions, curated_structures, curates_region, is_curator
 from curation.models import UpdateCampaign
 from directory.models import (
+    EmbedOrigin,
     Instrument,
     LegalForm,
     Mode,
@@ -267,3 +269,43 @@ class UpdateCampaignAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return _curator_may(request)
+
+
+@admin.register(EmbedOrigin)
+class EmbedOriginAdmin(admin.ModelAdmin):
+    """The sites allowed to embed « Le guichet de ma commune », per territory, in the curator's régions only."""
+
+    list_display = ["origin", "territory", "created_at"]
+    search_fields = ["origin", "territory__name", "territory__key"]
+    raw_id_fields = ["territory"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(territory__ancestor_links__ancestor__in=curated_regions(request.user))
+            .distinct()
+        )
+
+    def has_module_permission(self, request):
+        return _curator_may(request)
+
+    def has_view_permission(self, request, obj=None):
+        return _curator_may(request) and (obj is None or self._in_scope(request, obj.territory_id))
+
+    has_change_permission = has_view_permission
+    has_delete_permission = has_view_permission
+
+    def has_add_permission(self, request):
+        return _curator_may(request)
+
+    def save_model(self, request, obj, form, change):
+        if not self._in_scope(request, obj.territory_id):
+            raise PermissionDenied
+        super().save_model(request, obj, form, change)
+
+    @staticmethod
+    def _in_scope(request, territory_id) -> bool:
+        return Territory.objects.filter(
+            pk=territory_id, ancestor_links__ancestor__in=curated_regions(request.user)
+        ).exists()

@@ -5,12 +5,14 @@ details of a structure or an offer.
 """
 
 from django.db.models import Prefetch
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import serializers, viewsets
+from rest_framework import generics, serializers, viewsets
 from rest_framework.permissions import AllowAny
 
+from directory import opendata
 from directory.filters import OfferFilter, StructureFilter
-from directory.models import Offer, Structure, Territory
+from directory.models import Offer, OfferType, Structure, Territory
 
 
 class TerritorySerializer(serializers.ModelSerializer):
@@ -141,3 +143,51 @@ class StructureViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return Structure.objects.published().select_related("legal_form", "network", "commune").order_by("name", "pk")
+
+
+class _OpenDataList(generics.GenericAPIView):
+    """A page of open-data records: the same objects as the files of directory/opendata.py."""
+
+    permission_classes = [AllowAny]
+    filter_backends: list = []
+
+    def records(self, objects) -> list[dict]:
+        raise NotImplementedError
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self.records(page))
+
+
+class DataInclusionStructures(_OpenDataList):
+    """Structures publiées au format data·inclusion v1 (schéma `Structure`)."""
+
+    def get_queryset(self):
+        return opendata.published_structures()
+
+    def records(self, objects):
+        territories = opendata.territories_for({s.commune_id for s in objects})
+        return [opendata.data_inclusion_structure(s, territories) for s in objects]
+
+
+class DataInclusionServices(_OpenDataList):
+    """Offres publiées au format data·inclusion v1 (schéma `Service`)."""
+
+    def get_queryset(self):
+        return opendata.published_offers()
+
+    def records(self, objects):
+        territories = opendata.territories_for({o.structure.commune_id for o in objects})
+        return [opendata.data_inclusion_service(o, r, territories) for o, r in opendata.with_relations(objects)]
+
+
+class Dispositifs(_OpenDataList):
+    """Offres de financement publiées au format dispositif-aide."""
+
+    def get_queryset(self):
+        return opendata.published_offers(offer_type=OfferType.FUNDING)
+
+    def records(self, objects):
+        pages = opendata.pages()
+        return [opendata.dispositif(o, r, pages) for o, r in opendata.with_relations(objects)]

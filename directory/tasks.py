@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from directory.models import Offer, Structure, Territory
+from directory.opendata import write_public_files
 
 
 @shared_task
@@ -13,3 +14,9 @@ def directory_health() -> dict:
         "structures": Structure.objects.published().count(),
         "offers": Offer.objects.published().count(),
     }
+
+
+@shared_task
+def export_opendata_files() -> dict:
+    """Weekly: rewrite the open-data files served at their stable address (/directory/donnees-ouvertes/…)."""
+    return write_public_files()

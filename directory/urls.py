@@ -3,7 +3,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
 from directory import api
-from directory.views import maps, pages, search, territories
+from directory.views import maps, opendata, pages, search, territories
 
 router = SimpleRouter()
 router.register("api/offres", api.OfferViewSet, basename="api-offer")
@@ -19,5 +19,18 @@ urlpatterns = [
     path("carte/structures.geojson", maps.map_geojson, name="map_geojson"),
     path("territoires/autocompletion/", territories.territory_autocomplete, name="territory_autocomplete"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("donnees-ouvertes/", opendata.opendata_index, name="opendata"),
+    path("donnees-ouvertes/<str:export_format>/<str:name>", opendata.opendata_file, name="opendata_file"),
+    path(
+        "api/donnees-ouvertes/data-inclusion/structures/",
+        api.DataInclusionStructures.as_view(),
+        name="api-opendata-structures",
+    ),
+    path(
+        "api/donnees-ouvertes/data-inclusion/services/",
+        api.DataInclusionServices.as_view(),
+        name="api-opendata-services",
+    ),
+    path("api/donnees-ouvertes/dispositifs/", api.Dispositifs.as_view(), name="api-opendata-dispositifs"),
     *router.urls,
 ]

@@ -35,3 +35,10 @@ def validate_opening_hours(value: str) -> None:
     message = opening_hours_error(value)
     if message:
         raise ValidationError(message, code="invalid_opening_hours")
+
+
+def validate_origin(value: str) -> None:
+    """An origin as browsers compare it: https://host[:port], nothing after."""
+    scheme, _sep, rest = value.partition("://")
+    if scheme not in ("https", "http") or not rest or "/" in rest or " " in rest or "'" in rest or ";" in rest:
+        raise ValidationError(_("Indiquez une origine de la forme https://www.mairie-exemple.fr (sans chemin)."))

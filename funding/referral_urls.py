@@ -1,6 +1,6 @@
 from django.urls import path
 
-from funding.referrals import views
+from funding.referrals import dashboard, views
 
 app_name = "referrals"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("envoyer-mon-dossier/", views.referral_self_send, name="self_send"),
     path("confirmer/<str:token>/", views.referral_confirm, name="confirm"),
     path("statistiques/", views.referral_stats, name="stats"),
+    path("tableau-de-bord/", dashboard.agent_dashboard, name="agent_dashboard"),
     path("reponse/<str:token>/", views.line_answer, name="answer"),
     path("reponse/<str:token>/pieces/<int:attachment_pk>/", views.line_answer_attachment, name="answer_attachment"),
     path("avis/<str:token>/", views.satisfaction, name="satisfaction"),

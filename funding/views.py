@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.throttle import Throttle, client_ip
+from directory import needs_watch
+from directory.models import NeedSignal
 from funding import selectors, services
 from funding.forms import FIELD_NAMES, MULTIPLE_FIELDS, STEPS, ProfileForm, SendResultsForm
 from funding.grouping import RUBRICS, rubrics_of
@@ -176,6 +178,7 @@ def results(request):
         chosen = next(each for each in rubrics_of({}, {rubric: matches.count()}) if each.slug == rubric)
         context.update(rubric=chosen, page=page, match_count=matches.count())
         return render(request, "funding/results_rubric.html", context)
+    _watch_needs(profile)
     first, totals = selectors.match_preview(profile, today=today, per_rubric=RUBRIC_PREVIEW)
     rubrics = rubrics_of(first, totals)
     for each in rubrics:
@@ -192,6 +195,18 @@ def results(request):
         **saved_profile_context(request, query),
     )
     return render(request, "funding/results.html", context)
+
+
+def _watch_needs(profile) -> None:
+    """Each « mon parcours » shown counts in the needs watch; unmet when nothing at its stage is reachable in person."""
+    needs_watch.record(
+        commune=profile.commune,
+        signal=NeedSignal.PARCOURS,
+        unmet=not needs_watch.in_person_offers_exist(profile.commune, profile.stage),
+        stage=profile.stage.slug,
+        needs=[need.slug for need in profile.needs],
+        legal_form=profile.legal_form or "",
+    )
 
 
 def saved_profile_context(request, query) -> dict:

@@ -24,6 +24,8 @@ urlpatterns = [
     path("compte/", include("accounts.urls")),
     path("directory/", include("directory.urls")),
     path("chaine/", include("support_chain.urls")),
+    path("observatoire/", include("support_chain.observatory.urls")),
+    path("guichet/", include("support_chain.widget.urls")),
     path("parcours/", include("funding.urls")),
     path("ma-selection/", include("funding.selection.urls")),
     path("orientations/", include("funding.referral_urls")),

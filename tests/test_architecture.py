@@ -59,6 +59,8 @@ LAYERS: list[dict[str, list[str]]] = [
             "support_chain.white_zones",
             "support_chain.tasks",
             "support_chain.management",
+            "support_chain.observatory",
+            "support_chain.widget",
         ],
         "accounts": ["accounts"],
     },

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from accounts.scopes import curated_offers
 from curation.models import ImportStatus
 from curation.selectors import visible_imports
+from curation.services import data_inclusion
 from curation.services import imports as services
 from curation.services.uploads import check_upload
 from curation.views.staff import curator_required
@@ -35,10 +36,32 @@ class UploadForm(forms.Form):
     )
 
 
+class DataInclusionForm(forms.Form):
+    structures = forms.FileField(
+        label=gettext_lazy("Structures (structures.json)"),
+        widget=forms.ClearableFileInput({"accept": ".json,.jsonl"}),
+    )
+    services = forms.FileField(
+        label=gettext_lazy("Services (services.json)"),
+        help_text=gettext_lazy("Fichiers au schéma data·inclusion v1 (tableaux JSON) ; 20 Mo au plus chacun."),
+        widget=forms.ClearableFileInput({"accept": ".json,.jsonl"}),
+    )
+
+
 @curator_required
 def imports(request):
-    form = UploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    is_data_inclusion = request.method == "POST" and request.POST.get("source") == "data-inclusion"
+    form = UploadForm(
+        None if is_data_inclusion else request.POST or None, None if is_data_inclusion else request.FILES or None
+    )
+    di_form = DataInclusionForm(
+        request.POST if is_data_inclusion else None, request.FILES if is_data_inclusion else None, prefix="di"
+    )
+    if is_data_inclusion and di_form.is_valid():
+        files = {name: (f.name, f.read()) for name, f in di_form.cleaned_data.items()}
+        batch = data_inclusion.data_inclusion_preview(user=request.user, **files)
+        return redirect("curation:import_detail", pk=batch.pk)
+    if request.method == "POST" and not is_data_inclusion and form.is_valid():
         upload = form.cleaned_data["file"]
         data = upload.read()
         try:
@@ -54,7 +77,9 @@ def imports(request):
         {"name": name, "label": label, "format": help_text, "required": name in REQUIRED}
         for name, (label, help_text) in COLUMN_HELP.items()
     ]
-    return render(request, "curation/imports.html", {"form": form, "page": page, "columns": columns})
+    return render(
+        request, "curation/imports.html", {"form": form, "di_form": di_form, "page": page, "columns": columns}
+    )
 
 
 @curator_required

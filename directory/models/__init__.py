@@ -1,4 +1,6 @@
 from .bulk_write import BulkWrite
+from .embedding import EmbedOrigin
+from .needs_watch import DISCLOSURE_THRESHOLD, NeedSignal, NeedsWatchCount
 from .reach import CommuneReach, ReachStatus, ReachSummary, WhiteZoneRun
 from .structure import (
     CALL_DATE_FIELDS,
@@ -41,6 +43,10 @@ __all__ = [
     "ReachStatus",
     "ReachSummary",
     "WhiteZoneRun",
+    "DISCLOSURE_THRESHOLD",
+    "EmbedOrigin",
+    "NeedSignal",
+    "NeedsWatchCount",
     "KIND_NARROWNESS",
     "STALE_AFTER",
     "Fee",

@@ -6,9 +6,10 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import condition, require_GET
 
+from directory import needs_watch
 from directory.cache import cache_public_page, cached, public_etag
 from directory.filters import OfferFilter
-from directory.models import Offer, Territory
+from directory.models import NeedSignal, Offer, Territory, TerritoryKind
 
 PAGE_SIZE = 20
 
@@ -83,4 +84,21 @@ def search(request):
             for value in values[:50]
         ],
     }
+    if valid and context["territory"] is not None and request.GET.get("page", "1") == "1":
+        _watch_needs(filterset, context["territory"])
     return render(request, "directory/search.html", context)
+
+
+def _watch_needs(filterset, territory):
+    """A search by territory finding nothing in person counts in the needs watch (codes and slugs only)."""
+    if territory.kind != TerritoryKind.COMMUNE or not needs_watch.nothing_in_person(filterset.qs, territory):
+        return
+    data = filterset.form.cleaned_data
+    stages = list(data.get("stage") or ())
+    needs_watch.record(
+        commune=territory,
+        signal=NeedSignal.SEARCH_NOTHING,
+        unmet=True,
+        stage=stages[0].slug if len(stages) == 1 else "",
+        needs=[need.slug for need in data.get("need") or ()],
+    )

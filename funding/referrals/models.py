@@ -303,6 +303,7 @@ class OutboxEmail(models.Model):
     referral = models.ForeignKey(Referral, models.CASCADE, null=True, blank=True, related_name="emails")
     to = models.JSONField(default=list)
     reply_to = models.JSONField(default=list, blank=True)
+    headers = models.JSONField(default=dict, blank=True)  # e.g. List-Unsubscribe of the alert digests
     subject = models.CharField(max_length=300)
     body = models.TextField()
     status = models.CharField(max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING, db_index=True)

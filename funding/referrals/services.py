@@ -14,7 +14,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from directory.models import Offer
+from directory import needs_watch
+from directory.models import NeedSignal, Offer
 
 from . import emails
 from .models import (
@@ -351,6 +352,18 @@ def line_accept(*, line: ReferralLine, by_user=None, by_label: str = BY_LINK, no
     return line
 
 
+def _watch_needs(referral: Referral, signal: str) -> None:
+    """A line declined or closed « pas d'aide » counts, unmet, in the needs watch (codes and slugs only)."""
+    needs_watch.record(
+        commune=referral.commune,
+        signal=signal,
+        unmet=True,
+        stage=referral.stage.slug if referral.stage_id else "",
+        needs=referral.needs.values_list("slug", flat=True),
+        legal_form=referral.legal_form.slug if referral.legal_form_id else "",
+    )
+
+
 @transaction.atomic
 def line_decline(*, line: ReferralLine, reason: str, note: str = "", by_user=None, by_label: str = BY_LINK):
     if reason not in DeclineReason.values:
@@ -366,6 +379,7 @@ def line_decline(*, line: ReferralLine, reason: str, note: str = "", by_user=Non
         decline_reason=reason,
         decline_note=note.strip(),
     )
+    _watch_needs(line.referral, NeedSignal.REFERRAL_DECLINED)
     emails.queue(
         key=f"line-{line.pk}-declined-prescriber",
         kind="declined",
@@ -421,6 +435,8 @@ def line_close(
         closing_note=note.strip(),
     )
     referral = line.referral
+    if outcome == Outcome.NO_AID:
+        _watch_needs(referral, NeedSignal.REFERRAL_NO_AID)
     if reoriented_to is not None:
         _reorient(line, reoriented_to)
     emails.queue(
@@ -485,7 +501,13 @@ def outbox_send(*, ids) -> list[int]:
                 continue  # already sent, given up on, or deleted: nothing to do
             email.attempts += 1
             try:
-                EmailMessage(subject=email.subject, body=email.body, to=email.to, reply_to=email.reply_to).send()
+                EmailMessage(
+                    subject=email.subject,
+                    body=email.body,
+                    to=email.to,
+                    reply_to=email.reply_to,
+                    headers=email.headers or None,
+                ).send()
             except Exception as error:  # noqa: BLE001 - any transport error leaves the row pending for a retry
                 email.last_error = type(error).__name__[:300]
                 if email.attempts >= OUTBOX_MAX_ATTEMPTS:

@@ -137,6 +137,8 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns about a missing directory
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
+# Open-data files (directory/opendata.py) rewritten weekly and served at /directory/donnees-ouvertes/.
+OPENDATA_ROOT = Path(os.environ.get("OPENDATA_ROOT") or MEDIA_ROOT / "opendata")
 
 # E-mail: printed on the console unless configured.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -209,6 +211,13 @@ CELERY_BEAT_SCHEDULE = {
     "white-zones-nightly": {
         "task": "support_chain.tasks.compute_white_zones_task",
         "schedule": crontab(hour=2, minute=30),
+    },
+    # Alerts: the daily digest of new offers and calls (idempotent; one e-mail per subscription and day).
+    "alerts-daily": {"task": "funding.tasks.alerts_daily", "schedule": crontab(hour=7, minute=30)},
+    # Open data: the data·inclusion and dispositif-aide files at their stable address (Sunday 02:30).
+    "opendata-weekly": {
+        "task": "directory.tasks.export_opendata_files",
+        "schedule": crontab(day_of_week="sun", hour=2, minute=30),
     },
 }
 

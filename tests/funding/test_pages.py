@@ -196,10 +196,11 @@ def test_the_results_page_query_count_does_not_grow_with_the_directory(
 
 
 # Profile form (commune, stage, needs: 3) + territories (1) + structures receiving near the commune (1; their offers
-# reachable in person are one more query when there are some) + ranking (1) and the
-# shown offers (5) + next stage (1 + 1 + 5) + permanences (1) + the demo banner's check (1). (When a shown offer is
-# delivered in person, one more per explained list reads the permanences giving it a place.)
-QUERIES_PER_RESULTS_PAGE = 20
+# reachable in person are one more query when there are some) + ranking (1) and the shown offers (5) + next stage
+# (1 + 1 + 5) + permanences (1) + the demo banner's check (1) + the needs watch (in-person check, the commune's
+# EPCI/département/région, one count per need: 3). (When a shown offer is delivered in person, one more per
+# explained list reads the permanences giving it a place.)
+QUERIES_PER_RESULTS_PAGE = 23
 
 
 def test_a_rubric_can_be_read_in_full_page_by_page(client):

@@ -1,0 +1,162 @@
+"""The observatory's figures for a territory (France, région, département, EPCI), read from the directory and the
+needs watch, grouped in the database (one grouped query per figure) and cached for an hour per territory and
+quarter: the pages never walk raw rows in Python.
+
+Each figure is a `Table`: the rows an accessible table, a chart and a CSV download all show, so the three cannot
+disagree.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from directory import needs_watch
+from directory.models import STALE_AFTER, Offer, Territory, TerritoryKind
+from support_chain.models import Need, Stage, SupportLevel
+
+CACHE_SECONDS = 3600
+OBSERVED_KINDS = (TerritoryKind.COUNTRY, TerritoryKind.REGION, TerritoryKind.DEPARTEMENT, TerritoryKind.EPCI)
+CHILD_KIND = {
+    TerritoryKind.COUNTRY: TerritoryKind.REGION,
+    TerritoryKind.REGION: TerritoryKind.DEPARTEMENT,
+    TerritoryKind.DEPARTEMENT: TerritoryKind.EPCI,
+}
+
+
+@dataclass
+class Table:
+    slug: str
+    title: str
+    columns: list[str]
+    rows: list[list] = field(default_factory=list)  # first cell: the row's label; then numbers or shown texts
+    chart: list[dict] = field(default_factory=list)  # {label, value, percent} of the charted column
+
+
+@dataclass(frozen=True)
+class Quarter:
+    year: int
+    number: int
+
+    @classmethod
+    def of(cls, day: datetime.date) -> "Quarter":
+        return cls(day.year, (day.month - 1) // 3 + 1)
+
+    @classmethod
+    def parse(cls, text: str, default: "Quarter") -> "Quarter":
+        try:
+            year, number = text.split("-T")
+            quarter = cls(int(year), int(number))
+        except (ValueError, AttributeError):
+            return default
+        return quarter if 1 <= quarter.number <= 4 and 2000 <= quarter.year <= 2100 else default
+
+    @property
+    def start(self) -> datetime.date:
+        return datetime.date(self.year, 3 * self.number - 2, 1)
+
+    @property
+    def end(self) -> datetime.date:
+        return datetime.date(self.year + self.number // 4, (3 * self.number) % 12 + 1, 1)
+
+    def __str__(self):
+        return f"{self.year}-T{self.number}"
+
+    @property
+    def label(self) -> str:
+        return _("%(n)se trimestre %(year)s") % {"n": self.number, "year": self.year}
+
+
+def _chart(rows: list[list], column: int) -> list[dict]:
+    values = [row[column] if isinstance(row[column], int) else 0 for row in rows]
+    top = max(values, default=0) or 1
+    return [
+        {"label": row[0], "value": row[column], "percent": round(100 * value / top, 1)}
+        for row, value in zip(rows, values, strict=True)
+    ]
+
+
+def _offers(territory: Territory):
+    offers = Offer.objects.published()
+    return offers if territory.kind == TerritoryKind.COUNTRY else offers.within(territory)
+
+
+def offers_by_stage(territory: Territory) -> Table:
+    levels = list(SupportLevel)
+    counts = (
+        Offer.stages.through.objects.filter(offer__in=_offers(territory).values("pk"))
+        .values("stage_id", "offer__support_level")
+        .annotate(n=Count("offer_id"))
+    )
+    grid = {(row["stage_id"], row["offer__support_level"]): row["n"] for row in counts}
+    rows = []
+    for stage in Stage.objects.order_by("position"):
+        per_level = [grid.get((stage.pk, level.value), 0) for level in levels]
+        rows.append([stage.name, *per_level, sum(per_level)])
+    table = Table(
+        "offres-par-etape",
+        _("Offres publiées par étape et niveau d'accompagnement"),
+        [_("Étape"), *[str(level.label) for level in levels], _("Total")],
+        rows,
+    )
+    table.chart = _chart(rows, len(levels) + 1)
+    return table
+
+
+def needs(territory: Territory, quarter: Quarter) -> Table:
+    names = dict(Need.objects.values_list("slug", "name"))
+    totals = needs_watch.totals(
+        territory=None if territory.kind == TerritoryKind.COUNTRY else territory,
+        since=quarter.start,
+        until=quarter.end,
+        by=("need",),
+    )
+    totals.sort(key=lambda row: (-row["expressed"], row["need"]))
+    rows = [
+        [names.get(row["need"], row["need"]) or _("Besoin non précisé"), row["expressed_shown"], row["unmet_shown"]]
+        for row in totals
+    ]
+    table = Table(
+        "besoins",
+        _("Besoins exprimés et non satisfaits (%(quarter)s)") % {"quarter": quarter.label},
+        [_("Besoin"), _("Exprimés"), _("Non satisfaits")],
+        rows,
+    )
+    # The chart shows only what may be published: a count under the threshold is drawn as nothing.
+    table.chart = _chart([[r[0], int(r[1]) if r[1].isdigit() else 0] for r in rows], 1)
+    for bar, row in zip(table.chart, rows, strict=True):
+        bar["value"] = row[1]
+    return table
+
+
+def freshness(territory: Territory) -> Table:
+    since = timezone.now() - STALE_AFTER
+    figures = _offers(territory).aggregate(total=Count("pk"), fresh=Count("pk", filter=Q(last_verified_at__gte=since)))
+    share = round(100 * figures["fresh"] / figures["total"]) if figures["total"] else 0
+    rows = [[_("Offres publiées"), figures["total"]], [_("Vérifiées depuis moins de 12 mois"), figures["fresh"]]]
+    table = Table("fraicheur", _("Fraîcheur de l'annuaire"), [_("Offres"), _("Nombre")], rows)
+    table.chart = _chart(rows, 1)
+    table.share = share
+    return table
+
+
+def figures(territory: Territory, quarter: Quarter) -> list[Table]:
+    key = f"observatory:{territory.key}:{quarter}"
+    tables = cache.get(key)
+    if tables is None:
+        tables = [offers_by_stage(territory), needs(territory, quarter), freshness(territory)]
+        cache.set(key, tables, CACHE_SECONDS)
+    return tables
+
+
+def children(territory: Territory) -> list[Territory]:
+    kind = CHILD_KIND.get(territory.kind)
+    if kind is None:
+        return []
+    inside = Territory.objects.of_kind(kind).filter(is_active=True)
+    if territory.kind != TerritoryKind.COUNTRY:
+        inside = inside.filter(ancestor_links__ancestor=territory)
+    return list(inside.order_by("name").only("key", "name", "kind", "code"))
