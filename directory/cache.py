@@ -16,12 +16,15 @@ If the cache is unreachable, pages compute everything and cache nothing.
 
 import hashlib
 import logging
+import re
 import time
 from functools import wraps
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -97,13 +100,25 @@ def on_model_write(sender, **kwargs) -> None:
 
 def public_etag(request, *args, **kwargs) -> str | None:
     """The ETag of a public page for an anonymous visitor: the directory version and the day (calls for projects
-    open and close with it). None (no conditional GET) for a signed-in user, a pending message or no cache."""
-    if request.COOKIES.get("messages") or getattr(request, "user", None) is None or request.user.is_authenticated:
+    open and close with it). None (no conditional GET) for a signed-in user, a pending message, a visitor with a
+    session (what it holds, « Ma sélection » for one, shows on the pages) or no cache."""
+    if (
+        request.COOKIES.get("messages")
+        or request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+        or getattr(request, "user", None) is None
+        or request.user.is_authenticated
+    ):
         return None
     version = directory_version()
     if version is None:
         return None
     return f'"{version}-{timezone.localdate().isoformat()}"'
+
+
+# The one per-visitor value of a kept page: the CSRF token of its forms (« Ajouter à ma sélection » on every page).
+# It is kept as a marker and each visitor gets their own token in its place.
+CSRF_VALUE = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
+CSRF_MARKER = rb"\g<1>__csrf_token__\g<2>"
 
 
 # Rendered pages are kept for at most this long (the version changes first whenever the directory does; the timeout
@@ -114,8 +129,9 @@ PAGE_TIMEOUT = 10 * 60
 def cache_public_page(view):
     """Keep the rendered page of an anonymous GET under the directory version, the day and the full path.
 
-    For the public directory pages, which depend on nothing else: a signed-in user, a pending message, a cache
-    outage or a page that embedded a per-request value (a CSRF token, a CSP nonce) is rendered and never kept.
+    For the public directory pages, which depend on nothing else: a signed-in user, a visitor with a session, a
+    pending message, a cache outage or a page that embedded a CSP nonce is rendered and never kept. The CSRF token
+    of the page's forms is kept as a marker and replaced by the visitor's own token when the page is served.
     """
 
     @wraps(view)
@@ -131,12 +147,14 @@ def cache_public_page(view):
             kept = None
         if kept is not None:
             content, content_type = kept
-            return HttpResponse(content, content_type=content_type)
+            token = get_token(request).encode()  # sets the visitor's CSRF cookie when they have none yet
+            return HttpResponse(content.replace(b"__csrf_token__", token), content_type=content_type)
         response = view(request, *args, **kwargs)
-        personal = "CSRF_COOKIE_NEEDS_UPDATE" in request.META or getattr(request, "_csp_nonce", None)
+        personal = getattr(request, "_csp_nonce", None)
         if response.status_code == 200 and not response.streaming and not personal:
             try:
-                cache.set(key, (response.content, response["Content-Type"]), PAGE_TIMEOUT)
+                content = CSRF_VALUE.sub(CSRF_MARKER, response.content)
+                cache.set(key, (content, response["Content-Type"]), PAGE_TIMEOUT)
             except Exception:  # noqa: BLE001
                 logger.warning("page not cached", exc_info=True)
         return response
