@@ -83,6 +83,26 @@ def run(report):
         client.force_login(user)
         for name, url in pages:
             _measure_page(report, f"{name} ({who})", client, url, runs)
+        _first_byte(report, f"export CSV of the scope ({who})", client, reverse("curation:export"))
+
+
+def _read(response):
+    """The whole body, streamed or not (a streamed export is only built as it is read)."""
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def _first_byte(report, name, client, url):
+    """Time to the first streamed piece of the body, then to the last, and the largest piece (constant memory)."""
+    started = time.perf_counter()
+    response = client.get(url)
+    pieces = iter(response.streaming_content)
+    first = next(pieces)
+    report.add("curation", f"{name}: first byte", (time.perf_counter() - started) * 1000, "ms")
+    largest = len(first)
+    for piece in pieces:
+        largest = max(largest, len(piece))
+    report.add("curation", f"{name}: whole file", time.perf_counter() - started, "s")
+    report.add("curation", f"{name}: largest piece sent", largest / 1024, "KiB")
 
 
 def _measure_page(report, name, client, url, runs):
@@ -94,8 +114,9 @@ def _measure_page(report, name, client, url, runs):
         started = time.perf_counter()
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
+        _read(response)
         slow = time.perf_counter() - started > SLOW
-        measure(report, "curation", name, lambda i: client.get(url), runs=2 if slow else runs, warmup=0)
+        measure(report, "curation", name, lambda i: _read(client.get(url)), runs=2 if slow else runs, warmup=0)
     except OperationalError:  # the statement timeout
         report.add("curation", f"{name}: cancelled, a query ran past", TIMEOUT, "s")
     finally:

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.db.backends.signals import connection_created
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from directory.cache import on_model_write
 from directory.search import fold_text
 
 
@@ -16,3 +18,6 @@ class DirectoryConfig(AppConfig):
 
     def ready(self):
         connection_created.connect(register_sqlite_functions, dispatch_uid="directory_sqlite_functions")
+        # Every ORM write to the directory's models bumps the directory version (directory/cache.py).
+        for signal in (post_save, post_delete, m2m_changed):
+            signal.connect(on_model_write, dispatch_uid=f"directory_version_{id(signal)}")

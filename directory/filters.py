@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from directory.cache import cached
 from directory.forms import TerritoryField
 from directory.models import (
     Fee,
@@ -268,7 +269,34 @@ class OfferFilter(django_filters.FilterSet):
 
     # --- facet counts ---------------------------------------------------------------------------------------
 
+    def filter_key(self) -> tuple:
+        """The restricting filters as a plain value: two requests with the same key find the same offers."""
+        data = self.form.cleaned_data if self.is_bound and self.is_valid() else {}
+        key = []
+        for name, value in sorted(data.items()):
+            if name in ORDERING_PARAMETERS or not has_value(value):
+                continue
+            if hasattr(value, "pk"):
+                value = value.pk
+            elif isinstance(value, str):
+                value = value.strip()
+            elif not isinstance(value, bool | int | float):
+                value = sorted(str(getattr(item, "slug", item)) for item in value)
+            key.append((name, value))
+        if data.get("open_now"):
+            key.append(("today", timezone.localdate().isoformat()))
+        return tuple(key)
+
     def facet_counts(self) -> dict[str, dict[str, int]]:
+        """The facet counts of `count_facets`, cached for this filter set until the directory changes."""
+        return cached(f"facets:{type(self).__name__}", self.filter_key(), self.count_facets)
+
+    def total(self, counts: dict[str, dict[str, int]]) -> int:
+        """The number of offers found, read from the facet counts (an offer has exactly one type)."""
+        chosen = (self.form.cleaned_data.get("offer_type") if self.is_bound and self.is_valid() else None) or []
+        return sum(n for value, n in counts["offer_type"].items() if not chosen or value in chosen)
+
+    def count_facets(self) -> dict[str, dict[str, int]]:
         """{facet: {choice value: number of offers}} for every facet, each counted with the other filters applied.
 
         A facet with no selected value shares the fully filtered base with the others, so all of those are
@@ -291,7 +319,7 @@ class OfferFilter(django_filters.FilterSet):
                 for index, (_value, condition) in enumerate(conditions[facet])
             }
             if aggregates:
-                totals = Offer.objects.filter(pk__in=ids).aggregate(**aggregates)
+                totals = base.aggregate(**aggregates)  # one pass over the filtered offers (their filters are EXISTS)
                 for facet in scalar:
                     for index, (value, _condition) in enumerate(conditions[facet]):
                         counts[facet][value] = totals[f"{facet}__{index}"]
@@ -325,14 +353,15 @@ class OfferFilter(django_filters.FilterSet):
         if name not in cache:
             field = self.form.fields[name]
             if hasattr(field, "queryset"):
-                cache[name] = [(term.slug, term.name) for term in field.queryset]
+                # A vocabulary table: kept with the directory version (a renamed term bumps it).
+                cache[name] = cached("choices", name, lambda: [(term.slug, term.name) for term in field.queryset])
             else:
                 cache[name] = [(str(value), str(label)) for value, label in field.choices]
         return cache[name]
 
-    def facets(self) -> list[dict]:
+    def facets(self, counts: dict[str, dict[str, int]] | None = None) -> list[dict]:
         """What the search page shows beside the results: each facet, its choices, their counts, which are checked."""
-        counts = self.facet_counts()
+        counts = self.facet_counts() if counts is None else counts
         selected = self.data if self.data is not None else QueryDict()
         facets = [
             {
@@ -371,16 +400,17 @@ class OfferFilter(django_filters.FilterSet):
         return chosen or (Sort.RELEVANCE if has_text else Sort.NARROWEST)
 
     def sort_queryset(self, queryset):
-        queryset = queryset.with_narrowness()
+        narrowness = F("narrowness").asc(nulls_last=True)
         if self.current_sort == Sort.RELEVANCE and "rank" in queryset.query.annotations:
-            order = [F("rank").desc(), "narrowness"]
+            order = [F("rank").desc(), narrowness]
         elif self.current_sort == Sort.VERIFIED:
             order = [F("last_verified_at").desc(nulls_last=True)]
         elif self.current_sort == Sort.DISTANCE:
             queryset = queryset.with_distance(*self.point)
-            order = [F("distance_km").asc(nulls_last=True), "narrowness"]
+            order = [F("distance_km").asc(nulls_last=True), narrowness]
         else:
-            order = ["narrowness"]
+            # A territory keeps a few thousand offers spread over every level (its own, its EPCI's … France's).
+            return queryset.by_narrowness(few=has_value(self.form.cleaned_data.get("territory")))
         return queryset.order_by(*order, F("last_verified_at").desc(nulls_last=True), "title", "pk")
 
 

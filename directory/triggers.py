@@ -7,6 +7,10 @@ the `guichet_search_text` function the app registers on every connection (direct
 Writes to the offer's stages and needs, to its structure (name, network, commune) or to a vocabulary name touch
 the offers concerned, so the offer's own trigger recomputes them: no writer has to remember anything.
 
+The same offer trigger keeps `Offer.narrowness`, the kind rank of the narrowest territory the offer covers (0 commune
+… 5 France), which the directory sorts by (an index read, not an aggregate over every coverage row); writes to the
+coverage touch the offers concerned like writes to the stages and needs do.
+
 This module is the current SQL. Migrations never import it: each one that installs the triggers carries the
 statements frozen as they were when it was written (`FROZEN`), and tests/test_migrations.py checks that the latest
 of them equals `statements()` here, so a change to this SQL comes with a migration that installs it again.
@@ -19,7 +23,7 @@ RENAMES = {
     "directory_instrument": "instrument_id = NEW.id",
     "directory_network": "structure_id IN (SELECT id FROM directory_structure WHERE network_id = NEW.id)",
 }
-RELATIONS = ["directory_offer_stages", "directory_offer_needs"]
+RELATIONS = ["directory_offer_stages", "directory_offer_needs", "directory_offer_coverage"]
 
 PG_SETUP = """
 CREATE EXTENSION IF NOT EXISTS unaccent;
@@ -53,6 +57,8 @@ $$ LANGUAGE sql STABLE;
 CREATE OR REPLACE FUNCTION directory_offer_search_trigger() RETURNS trigger AS $$
 BEGIN
     NEW.search_vector := directory_offer_document(NEW);
+    NEW.narrowness := (SELECT min(t.kind_rank) FROM directory_offer_coverage oc
+        JOIN directory_territory t ON t.id = oc.territory_id WHERE oc.offer_id = NEW.id);
     RETURN NEW;
 END $$ LANGUAGE plpgsql;
 
@@ -80,6 +86,10 @@ CREATE TRIGGER directory_structure_search AFTER UPDATE ON directory_structure
     ) EXECUTE FUNCTION directory_structure_search_trigger();
 
 CREATE INDEX directory_offer_search_vector_gin ON directory_offer USING gin (search_vector);
+
+-- The directory's default order (OfferQuerySet.by_narrowness): a page of it is an index read with a LIMIT.
+CREATE INDEX directory_offer_public_order
+    ON directory_offer (status, narrowness, last_verified_at DESC NULLS LAST, title, id);
 """
 
 
@@ -122,15 +132,20 @@ SQLITE_DOCUMENT = """guichet_search_text(
         WHERE s.id = directory_offer.structure_id)
 )"""
 
+SQLITE_NARROWNESS = """(SELECT min(t.kind_rank) FROM directory_offer_coverage oc
+        JOIN directory_territory t ON t.id = oc.territory_id WHERE oc.offer_id = directory_offer.id)"""
+
 
 def sqlite_statements():
     # SQLite cannot assign NEW in a BEFORE trigger: the AFTER triggers rewrite the row (recursive_triggers is
     # off, so the offer's own UPDATE does not fire it again). Touching an offer (search_text = '') recomputes it.
     statements = [
         f"""CREATE TRIGGER directory_offer_search_insert AFTER INSERT ON directory_offer BEGIN
-            UPDATE directory_offer SET search_text = {SQLITE_DOCUMENT} WHERE id = NEW.id; END;""",
+            UPDATE directory_offer SET search_text = {SQLITE_DOCUMENT}, narrowness = {SQLITE_NARROWNESS}
+            WHERE id = NEW.id; END;""",
         f"""CREATE TRIGGER directory_offer_search_update AFTER UPDATE ON directory_offer BEGIN
-            UPDATE directory_offer SET search_text = {SQLITE_DOCUMENT} WHERE id = NEW.id; END;""",
+            UPDATE directory_offer SET search_text = {SQLITE_DOCUMENT}, narrowness = {SQLITE_NARROWNESS}
+            WHERE id = NEW.id; END;""",
         """CREATE TRIGGER directory_structure_search AFTER UPDATE OF name, network_id, commune_id
             ON directory_structure BEGIN
             UPDATE directory_offer SET search_text = '' WHERE structure_id = NEW.id; END;""",
@@ -169,7 +184,11 @@ def drop_statements(vendor: str) -> list[str]:
         for name in names:
             table = tables.get(name) or next(t for t in [*RELATIONS, *RENAMES] if name.startswith(t))
             drops.append(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-        return [*drops, "DROP INDEX IF EXISTS directory_offer_search_vector_gin"]
+        return [
+            *drops,
+            "DROP INDEX IF EXISTS directory_offer_search_vector_gin",
+            "DROP INDEX IF EXISTS directory_offer_public_order",
+        ]
     if vendor == "sqlite":
         return [
             f"DROP TRIGGER IF EXISTS {name}"

@@ -12,6 +12,7 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from accounts.throttle import client_ip
+from directory.cache import cached
 from funding import selectors
 from funding.forms import ProfileForm
 from funding.payloads import results_payload
@@ -19,20 +20,22 @@ from funding.sectors import SECTOR_CHOICES
 
 
 class MatchThrottle(AnonRateThrottle):
-    """120 requests a minute per client, the client as every throttle of the project sees it (accounts.throttle
-    .client_ip: REMOTE_ADDR, or the address NUM_PROXIES trusted proxies put in X-Forwarded-For)."""
+    """Per client, the client as every throttle of the project sees it (accounts.throttle.client_ip: REMOTE_ADDR,
+    or the address NUM_PROXIES trusted proxies put in X-Forwarded-For); the rate is
+    REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["match"] (MATCH_API_RATE, 120/min)."""
 
-    rate = "120/min"
+    scope = "match"
 
     def get_ident(self, request):
         return client_ip(request)
 
 
 class MatchPagination(LimitOffsetPagination):
-    """Every match by default, as the command prints them; `limit` (500 at most) and `offset` read a page: a
-    profile may match a couple of thousand offers, and a page reads and explains only its own rows."""
+    """The first 50 matches by default; `limit` (500 at most) and `offset` read another page: a profile may match a
+    couple of thousand offers (800 KB, seconds to explain them all), and a page reads and explains only its own
+    rows. `count` and `next` say how many there are and where the rest is."""
 
-    default_limit = None
+    default_limit = 50
     max_limit = 500
 
 
@@ -54,7 +57,7 @@ MATCH_PARAMETERS = [
     OpenApiParameter("age", OpenApiTypes.INT, description="Âge de la structure (années)"),
     OpenApiParameter("esus", OpenApiTypes.STR, enum=["oui", "non"], description="Agrément ESUS"),
     OpenApiParameter(
-        "limit", OpenApiTypes.INT, description="Nombre de résultats par page (500 au plus ; sans limite : tous)"
+        "limit", OpenApiTypes.INT, description="Nombre de résultats par page (50 par défaut, 500 au plus)"
     ),
     OpenApiParameter("offset", OpenApiTypes.INT, description="Rang du premier résultat moins un (0 par défaut)"),
 ]
@@ -90,18 +93,20 @@ class MatchView(APIView):
             errors = {name: [str(message) for message in messages] for name, messages in form.errors.items()}
             return Response({"errors": errors}, status=400)
         today = timezone.localdate()
-        profile = selectors.build_profile(**form.profile_values())
-        paginator = MatchPagination()
-        ranked = selectors.RankedMatches(profile, today=today)
-        matches = paginator.paginate_queryset(ranked, request, view=self)
-        paged = matches is not None
-        payload = results_payload(profile, matches if paged else ranked[:], today=today)
-        return Response(
-            {
+
+        def answer():
+            profile = selectors.build_profile(**form.profile_values())
+            paginator = MatchPagination()
+            ranked = selectors.RankedMatches(profile, today=today)
+            matches = paginator.paginate_queryset(ranked, request, view=self)
+            payload = results_payload(profile, matches, today=today)
+            return {
                 "profile": payload["profile"],
                 "count": ranked.count(),
-                "next": paginator.get_next_link() if paged else None,
-                "previous": paginator.get_previous_link() if paged else None,
+                "next": paginator.get_next_link(),
+                "previous": paginator.get_previous_link(),
                 "results": payload["results"],
             }
-        )
+
+        # The same question gets the same answer until the directory changes (or the day: calls open and close).
+        return Response(cached("match-api", (request.build_absolute_uri(), today.isoformat()), answer))

@@ -92,3 +92,12 @@ def white_zone_offers():
     OfferFactory(structure=structure, coverage=["DEP-87"], stages=["developpement"])
     OfferFactory(structure=StructureFactory(commune=commune("14118")), coverage=["DEP-14"], stages=["developpement"])
     return structure
+
+
+@pytest.fixture(autouse=True)
+def fresh_directory_version():
+    """Each test reads the pages' caches under a new directory version: what an earlier test cached (its rows
+    since rolled back, which no write bumps) is never read again."""
+    from directory.cache import bump_directory_version
+
+    bump_directory_version()

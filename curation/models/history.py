@@ -10,4 +10,4 @@ from directory.models import Offer, Structure
 
 register(Structure, app="curation", excluded_fields=["updated_at"])
 # The search columns are derived by database triggers (directory/triggers.py): not history.
-register(Offer, app="curation", excluded_fields=["updated_at", "search_vector", "search_text"])
+register(Offer, app="curation", excluded_fields=["updated_at", "search_vector", "search_text", "narrowness"])

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from curation.models import DuplicateDismissal, StructureMerge
 from curation.services.moderation import STRUCTURE_EDITABLE_FIELDS
+from directory.cache import cached
 from directory.models import Offer, PublicationStatus, Structure
 from directory.text import normalize
 
@@ -145,7 +146,9 @@ def _normalised_pairs(rows) -> list[tuple[int, int, float]]:
 
 def suspected_duplicates(structures) -> list[DuplicatePair]:
     """Suspected pairs among `structures` (a scoped queryset), most likely first, dismissed pairs left out."""
-    candidates = _candidate_ids(structures)[:MAX_PAIRS]
+    # Comparing names is the dashboard's costliest part (seconds over the country): the pairs depend only on the
+    # directory, so they are kept until its next write (directory/cache.py); dismissals are read live below.
+    candidates = cached("duplicates", str(structures.query), lambda: _candidate_ids(structures)[:MAX_PAIRS])
     if not candidates:
         return []
     ids = {pk for first, second, _r, _s in candidates for pk in (first, second)}
@@ -156,7 +159,7 @@ def suspected_duplicates(structures) -> list[DuplicatePair]:
     return [
         DuplicatePair(objects[first], objects[second], reason, score)
         for first, second, reason, score in candidates
-        if (first, second) not in dismissed
+        if (first, second) not in dismissed and first in objects and second in objects
     ]
 
 

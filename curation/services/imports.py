@@ -7,6 +7,10 @@ XLSX files into the same CSV format, keeps a record of each import and labels th
 import csv
 import datetime
 import io
+import itertools
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterator
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,11 +19,13 @@ from django.utils.translation import gettext as _
 
 from accounts.scopes import curated_regions
 from curation.models import ImportBatch, ImportStatus
-from directory.models import Instrument, LegalForm, Network, Structure, Territory
-from directory.services.importer import COLUMNS, ImportRejected, import_offers
+from directory.models import Instrument, LegalForm, Mode, Network, Offer, StructureRole, Territory
+from directory.services.importer import COLUMNS, ImportRejected, import_offers, spreadsheet_safe
 from support_chain.models import Need, Stage
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+# Offers read (and their relations prefetched) per query while exporting.
+EXPORT_CHUNK = 2000
 
 
 def read_upload(name: str, data: bytes) -> str:
@@ -195,70 +201,123 @@ def _join(values) -> str:
     return "|".join(sorted(values))
 
 
-def export_rows(offers) -> list[dict]:
-    """One row per offer, in the import format (so an export re-imports unchanged)."""
-    offers = (
-        offers.select_related("structure__commune", "structure__legal_form", "structure__network", "instrument")
-        .prefetch_related("stages", "needs", "coverage", "eligible_legal_forms")
-        .order_by("structure__name", "structure_id", "ref")
+# Export columns read as plain values (no model instance per row: a France-wide export is 60,000 offers).
+EXPORT_VALUES = {
+    "structure_siret": "structure__siret",
+    "structure_name": "structure__name",
+    "structure_legal_form": "structure__legal_form__slug",
+    "structure_commune": "structure__commune__code",
+    "structure_network": "structure__network__slug",
+    "structure_website": "structure__website",
+    "structure_email": "structure__email",
+    "structure_phone": "structure__phone",
+    "structure_address": "structure__address",
+    "structure_latitude": "structure__latitude",
+    "structure_longitude": "structure__longitude",
+    "offer_ref": "ref",
+    "offer_title": "title",
+    "offer_type": "offer_type",
+    "offer_description": "description",
+    "support_level": "support_level",
+    "instrument": "instrument__slug",
+    "amount_min": "amount_min",
+    "amount_max": "amount_max",
+    "opens_on": "opens_on",
+    "closes_on": "closes_on",
+    "fee": "fee",
+    "offer_url": "url",
+    "offer_email": "email",
+}
+# The offer's relations: (export column, through model's related slug).
+EXPORT_RELATIONS = {
+    "stages": (Offer.stages.through, "stage__slug"),
+    "needs": (Offer.needs.through, "need__slug"),
+    "coverage": (Offer.coverage.through, "territory__key"),
+    "eligible_legal_forms": (Offer.eligible_legal_forms.through, "legalform__slug"),
+}
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def export_rows(offers) -> Iterator[dict]:
+    """One row per offer, in the import format (so an export re-imports unchanged), read by chunks of plain values:
+    the memory used does not grow with the number of offers, and no model instance is built per row."""
+    roles = {f"structure__{role.field_name}": role.value for role in StructureRole}
+    modes = {mode.field_name: mode.value for mode in Mode}
+    rows = (
+        offers.order_by("structure__name", "structure_id", "ref")
+        .values("pk", *EXPORT_VALUES.values(), *roles, *modes)
+        .iterator(chunk_size=EXPORT_CHUNK)
     )
-    rows = []
-    for offer in offers:
-        structure: Structure = offer.structure
-        rows.append(
-            {
-                "structure_siret": structure.siret or "",
-                "structure_name": structure.name,
-                "structure_roles": _join(structure.roles),
-                "structure_legal_form": structure.legal_form.slug if structure.legal_form else "",
-                "structure_commune": structure.commune.code,
-                "structure_network": structure.network.slug if structure.network else "",
-                "structure_website": structure.website,
-                "structure_email": structure.email,
-                "structure_phone": structure.phone,
-                "structure_address": structure.address,
-                "structure_latitude": "" if structure.latitude is None else repr(structure.latitude),
-                "structure_longitude": "" if structure.longitude is None else repr(structure.longitude),
-                "offer_ref": offer.ref,
-                "offer_title": offer.title,
-                "offer_type": offer.offer_type,
-                "offer_description": offer.description,
-                "stages": _join(s.slug for s in offer.stages.all()),
-                "needs": _join(n.slug for n in offer.needs.all()),
-                "support_level": str(offer.support_level),
-                "coverage": _join(t.key for t in offer.coverage.all()),
-                "eligible_legal_forms": _join(f.slug for f in offer.eligible_legal_forms.all()),
-                "instrument": offer.instrument.slug if offer.instrument else "",
-                "amount_min": "" if offer.amount_min is None else str(offer.amount_min),
-                "amount_max": "" if offer.amount_max is None else str(offer.amount_max),
-                "opens_on": offer.opens_on.isoformat() if offer.opens_on else "",
-                "closes_on": offer.closes_on.isoformat() if offer.closes_on else "",
-                "fee": offer.fee,
-                "modes": _join(offer.modes),
-                "offer_url": offer.url,
-                "offer_email": offer.email,
-            }
-        )
-    return rows
+    while chunk := list(itertools.islice(rows, EXPORT_CHUNK)):
+        ids = [row["pk"] for row in chunk]
+        related = {column: defaultdict(list) for column in EXPORT_RELATIONS}
+        for column, (through, slug) in EXPORT_RELATIONS.items():
+            for offer_id, value in through.objects.filter(offer_id__in=ids).values_list("offer_id", slug):
+                related[column][offer_id].append(value)
+        for row in chunk:
+            line = {column: _text(row[path]) for column, path in EXPORT_VALUES.items()}
+            line["structure_roles"] = _join(role for field, role in roles.items() if row[field])
+            line["modes"] = _join(mode for field, mode in modes.items() if row[field])
+            for column in EXPORT_RELATIONS:
+                line[column] = _join(related[column][row["pk"]])
+            yield {column: line[column] for column in COLUMNS}
 
 
-def export_csv(offers) -> str:
+def export_csv_lines(offers) -> Iterator[str]:
+    """The CSV export, a few hundred rows at a time (a streamed response sends each piece as it comes).
+
+    Every cell goes through `spreadsheet_safe`: a name « =HYPERLINK(…) » is text in a spreadsheet, never a formula.
+    """
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(export_rows(offers))
-    return buffer.getvalue()
+    for index, row in enumerate(export_rows(offers), start=1):
+        writer.writerow({column: spreadsheet_safe(value) for column, value in row.items()})
+        if index % 500 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
-def export_xlsx(offers) -> bytes:
+def export_csv(offers) -> str:
+    return "".join(export_csv_lines(offers))
+
+
+def export_xlsx_file(offers):
+    """The XLSX export in a temporary file (openpyxl's write-only mode keeps no row in memory), rewound.
+
+    Every cell is a text cell (INSEE codes and SIRET keep their leading zeros, and a « =… » is never a formula),
+    and goes through `spreadsheet_safe` as in the CSV export."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("offres"))
-    sheet.append(COLUMNS)
+
+    def text(value: str) -> WriteOnlyCell:
+        cell = WriteOnlyCell(sheet, value=spreadsheet_safe(value))
+        cell.data_type = "s"  # openpyxl would otherwise take a leading « = » for a formula
+        return cell
+
+    sheet.append([text(column) for column in COLUMNS])
     for row in export_rows(offers):
-        # Text cells only: INSEE codes and SIRET keep their leading zeros.
-        sheet.append([row[column] for column in COLUMNS])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        sheet.append([text(row[column]) for column in COLUMNS])
+    file = tempfile.TemporaryFile()
+    workbook.save(file)
+    file.seek(0)
+    return file
+
+
+def export_xlsx(offers) -> bytes:
+    with export_xlsx_file(offers) as file:
+        return file.read()

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import FileResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -72,12 +72,14 @@ def export(request):
     offers = curated_offers(request.user)
     stamp = timezone.localdate().isoformat()
     if request.GET.get("format") == "xlsx":
-        response = HttpResponse(
-            services.export_xlsx(offers),
+        # Built in a temporary file (constant memory), then streamed from it.
+        return FileResponse(
+            services.export_xlsx_file(offers),
+            as_attachment=True,
+            filename=f"annuaire-{stamp}.xlsx",
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
-        response["Content-Disposition"] = f'attachment; filename="annuaire-{stamp}.xlsx"'
-        return response
-    response = HttpResponse(services.export_csv(offers), content_type="text/csv; charset=utf-8")
+    # Streamed as the rows are read: the first bytes leave at once and memory does not grow with the scope.
+    response = StreamingHttpResponse(services.export_csv_lines(offers), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="annuaire-{stamp}.csv"'
     return response

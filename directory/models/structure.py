@@ -7,13 +7,14 @@ from functools import reduce
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, Exists, F, FloatField, Min, OuterRef, Q, Value, When
-from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt
+from django.db.models import Case, Exists, F, FloatField, OuterRef, Q, Value, When
+from django.db.models.functions import ASin, Coalesce, Cos, Least, Power, Radians, Sin, Sqrt
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import keep_lazy_text
 from django.utils.translation import gettext_lazy as _
 
+from directory.cache import directory_changed
 from directory.search import search_offers
 from directory.validators import validate_siret
 from support_chain.models import Need, Stage, SupportLevel
@@ -59,6 +60,25 @@ class BooleanColumns:
 
 
 class PublishableQuerySet(models.QuerySet):
+    # Writes that send no signal per row still bump the directory version (directory/cache.py).
+    def update(self, **kwargs):
+        rows = super().update(**kwargs)
+        if rows:
+            directory_changed(using=self.db)
+        return rows
+
+    def bulk_create(self, objs, *args, **kwargs):
+        created = super().bulk_create(objs, *args, **kwargs)
+        if created:
+            directory_changed(using=self.db)
+        return created
+
+    def bulk_update(self, objs, *args, **kwargs):
+        rows = super().bulk_update(objs, *args, **kwargs)
+        if rows:
+            directory_changed(using=self.db)
+        return rows
+
     def published(self):
         return self.filter(status=PublicationStatus.PUBLISHED)
 
@@ -210,6 +230,18 @@ def _follow(obj, path: str):
     return obj
 
 
+# Where an offer without coverage sorts by narrowness: after France (5), as NULLS LAST puts it.
+NO_COVERAGE = 6
+
+# The directory's default order (`OfferQuerySet.by_narrowness`, the index `directory_offer_public_order`).
+NARROWEST_FIRST = (
+    F("narrowness").asc(nulls_last=True),
+    F("last_verified_at").desc(nulls_last=True),
+    F("title"),
+    F("id"),
+)
+
+
 class OfferQuerySet(PublishableQuerySet):
     def published(self):
         """Published offers of published structures."""
@@ -251,11 +283,18 @@ class OfferQuerySet(PublishableQuerySet):
         """Offers matching the words of a French free text, annotated with `rank` (see directory/search.py)."""
         return search_offers(self, text)
 
-    def with_narrowness(self):
-        """Annotate `narrowness`: the kind rank of the narrowest territory covered (0 commune … 5 France)."""
-        # One grouped join over the coverage rows, not a correlated subquery per offer: sorting the whole
-        # directory by it stays a hash aggregate (a subquery per row took seconds on 60,000 offers).
-        return self.annotate(narrowness=Min("coverage__kind_rank"))
+    def by_narrowness(self, *, few: bool = False):
+        """Narrowest coverage first (commune … France, none last), then the freshest: the directory's default order.
+
+        `narrowness` is a column kept by the triggers (directory/triggers.py) and the order matches the index
+        `directory_offer_public_order` they install on PostgreSQL (SQLite cannot index NULLS LAST), so a page of it
+        is an index read with a LIMIT, whatever the size of the directory. `few`: the filters keep few offers spread
+        over every level (those covering one territory): reading them all and sorting them is then cheaper than
+        walking the index until a page of them turns up, and an expression of the column steers the planner to it.
+        """
+        if few:
+            return self.order_by(Coalesce("narrowness", Value(NO_COVERAGE)), *NARROWEST_FIRST[1:])
+        return self.order_by(*NARROWEST_FIRST)
 
     def eligible_for(self, legal_form):
         """Offers open to every legal form, or explicitly to this one."""
@@ -321,6 +360,9 @@ class Offer(Publishable):
     # Filled by database triggers on every write (see directory/search.py): never set them from Python.
     search_vector = SearchVectorField(null=True, editable=False)
     search_text = models.TextField(default="", blank=True, editable=False)
+    # The kind rank of the narrowest territory covered (0 commune … 5 France; NULL without coverage), kept by the
+    # same triggers from the coverage rows.
+    narrowness = models.PositiveSmallIntegerField(_("étendue de la couverture"), null=True, editable=False)
 
     objects = OfferQuerySet.as_manager()
 
@@ -329,7 +371,10 @@ class Offer(Publishable):
         verbose_name = _("offre")
         verbose_name_plural = _("offres")
         constraints = [models.UniqueConstraint(fields=["structure", "ref"], name="offer_ref_unique_per_structure")]
-        indexes = [models.Index(fields=["status", "offer_type"]), models.Index(fields=["closes_on"])]
+        indexes = [
+            models.Index(fields=["status", "offer_type"]),
+            models.Index(fields=["closes_on"]),
+        ]
 
     def __str__(self):
         return self.title

@@ -8,6 +8,8 @@ from collections.abc import Callable, Sequence
 
 from django.db import connection
 
+from directory.cache import directory_changed
+
 BATCH = 5000
 
 
@@ -33,3 +35,4 @@ def insert_many(
                 cursor.executemany(f"INSERT INTO {quoted} ({names}) VALUES ({placeholders})", batch)
             if progress:
                 progress(label, min(start + BATCH, len(values)), len(values))
+    directory_changed()  # no signals for these rows: the cached pages learn of them here

@@ -174,6 +174,35 @@ class _Vocabularies:
         self.territories = {t.key: t for t in Territory.objects.filter(key__in=keys, is_active=True)}
 
 
+# A spreadsheet reads a cell starting with one of these as a formula (CSV injection): exports prefix such a cell with
+# an apostrophe (`spreadsheet_safe`), and the import takes it off again, so an export re-imports unchanged.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: str) -> str:
+    """The text as a spreadsheet shows it and never runs it: « =HYPERLINK(…) » → « '=HYPERLINK(…) ».
+
+    A plain number (a negative longitude) is no formula and stays as it is."""
+    if value.startswith(FORMULA_STARTS) and not _is_number(value):
+        return "'" + value
+    return value
+
+
+def from_spreadsheet_safe(value: str) -> str:
+    """The text `spreadsheet_safe` was given."""
+    if value.startswith("'") and value[1:].startswith(FORMULA_STARTS) and not _is_number(value[1:]):
+        return value[1:]
+    return value
+
+
+def _is_number(value: str) -> bool:
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return value.strip() == value
+
+
 class _RowParser:
     def __init__(self, vocabularies: _Vocabularies):
         self.vocab = vocabularies
@@ -181,7 +210,7 @@ class _RowParser:
 
     def parse(self, line: int, row: dict) -> tuple[ParsedRow | None, list[str]]:
         errors: list[str] = []
-        value = {column: (row.get(column) or "").strip() for column in COLUMNS}
+        value = {column: from_spreadsheet_safe(row.get(column) or "").strip() for column in COLUMNS}
         for column in REQUIRED:
             if not value[column]:
                 errors.append(_("la colonne « %(column)s » est obligatoire") % {"column": column})

@@ -3,7 +3,9 @@
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.views.decorators.http import condition
 
+from directory.cache import cache_public_page, cached, public_etag
 from directory.models import Offer, Permanence, Structure, Territory
 
 SIMILAR_OFFERS = 6
@@ -30,23 +32,30 @@ def _permanences(**where):
 
 def similar_offers(offer: Offer, limit: int = SIMILAR_OFFERS):
     """Published offers of other structures sharing a stage or a need with the offer and covering its structure's
-    commune: narrowest territory first, then the freshest."""
-    stage_ids = [stage.pk for stage in offer.stages.all()]
-    need_ids = [need.pk for need in offer.needs.all()]
-    shared = Exists(Offer.stages.through.objects.filter(offer_id=OuterRef("pk"), stage_id__in=stage_ids)) | Exists(
-        Offer.needs.through.objects.filter(offer_id=OuterRef("pk"), need_id__in=need_ids)
-    )
-    candidates = (
-        Offer.objects.published()
-        .covering(offer.structure.commune)
-        .exclude(structure_id=offer.structure_id)
-        .filter(shared)
-        .with_narrowness()
-        .order_by("narrowness", "-last_verified_at", "title")
-    )
-    return _offer_list(candidates)[:limit]
+    commune: narrowest territory first, then the freshest. Their ids are kept with the directory version."""
+
+    def ids():
+        stage_ids = [stage.pk for stage in offer.stages.all()]
+        need_ids = [need.pk for need in offer.needs.all()]
+        shared = Exists(Offer.stages.through.objects.filter(offer_id=OuterRef("pk"), stage_id__in=stage_ids)) | Exists(
+            Offer.needs.through.objects.filter(offer_id=OuterRef("pk"), need_id__in=need_ids)
+        )
+        candidates = (
+            Offer.objects.published()
+            .covering(offer.structure.commune)
+            .exclude(structure_id=offer.structure_id)
+            .filter(shared)
+            .by_narrowness(few=True)
+        )
+        return list(candidates.values_list("pk", flat=True)[:limit])
+
+    chosen = cached("similar", (offer.pk, limit), ids)
+    found = {similar.pk: similar for similar in _offer_list(Offer.objects.filter(pk__in=chosen))}
+    return [found[pk] for pk in chosen if pk in found]
 
 
+@condition(etag_func=public_etag)
+@cache_public_page
 def structure_detail(request, pk):
     structure = get_object_or_404(
         Structure.objects.published().select_related("commune__departement", "legal_form", "network", "region"), pk=pk
@@ -62,6 +71,8 @@ def structure_detail(request, pk):
     return render(request, "directory/structure_detail.html", context)
 
 
+@condition(etag_func=public_etag)
+@cache_public_page
 def offer_detail(request, pk):
     offer = get_object_or_404(
         Offer.objects.published()

@@ -4,8 +4,9 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import condition, require_GET
 
+from directory.cache import cache_public_page, cached, public_etag
 from directory.filters import OfferFilter
 from directory.models import Offer, Territory
 
@@ -26,16 +27,47 @@ def with_card_relations(offers):
     )
 
 
+class ResultPaginator(Paginator):
+    """Pages of a filter set's offers, knowing their number beforehand (from the facet counts).
+
+    A page is read in two steps: the ids of its offers, narrow rows sorted in the database and cached under the
+    directory version with the filter set, the sort and the page; then the cards of those twenty offers by id.
+    """
+
+    def __init__(self, filterset, total: int):
+        super().__init__(Offer.objects.none(), PAGE_SIZE)
+        self.filterset = filterset
+        self.count = total  # a cached_property of Paginator: set, it is never counted
+
+    def page(self, number):
+        number = self.validate_number(number)
+        if not self.count:  # nothing found, or invalid filters
+            return self._get_page([], number, self)
+        bottom = (number - 1) * self.per_page
+        key = (self.filterset.filter_key(), self.filterset.current_sort, self.filterset.point, bottom)
+        ids = cached(
+            "results",
+            key,
+            lambda: list(self.filterset.qs.values_list("pk", flat=True)[bottom : bottom + self.per_page]),
+        )
+        cards = {offer.pk: offer for offer in with_card_relations(Offer.objects.filter(pk__in=ids))}
+        return self._get_page([cards[pk] for pk in ids if pk in cards], number, self)
+
+
 @require_GET
+@condition(etag_func=public_etag)
+@cache_public_page
 def search(request):
     filterset = OfferFilter(request.GET)
     valid = filterset.is_valid()
-    offers = with_card_relations(filterset.qs) if valid else Offer.objects.none()
-    page = Paginator(offers, PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = filterset.facet_counts()
+    # The facet counts (cached) already give the number of results: no COUNT over the whole result set.
+    paginator = ResultPaginator(filterset, total=filterset.total(counts) if valid else 0)
+    page = paginator.get_page(request.GET.get("page"))
     context = {
         "filterset": filterset,
         "form": filterset.form,
-        "facets": filterset.facets(),
+        "facets": filterset.facets(counts),
         "page": page,
         "territory": filterset.form.cleaned_data.get("territory") if valid else None,
         "current_sort": filterset.current_sort if valid else None,

@@ -47,7 +47,10 @@ def test_suspects_same_siren_and_similar_names_in_the_same_commune_or_epci(direc
 
 def test_dismissed_and_archived_pairs_are_no_longer_suggested(directory):
     curator = make_curator("REG-75")
+    assert len(suspected_duplicates(curated_structures(curator))) == 2  # now cached until the directory changes
     duplicate_dismiss(first=directory["siren_b"], second=directory["siren_a"], user=curator, reason="Deux antennes")
+    assert len(suspected_duplicates(curated_structures(curator))) == 1  # dismissals are read live
+    # A QuerySet.update sends no signal: it bumps the directory version itself.
     Structure.objects.filter(pk=directory["fabrique_bis"].pk).update(status=PublicationStatus.ARCHIVED)
     assert suspected_duplicates(curated_structures(curator)) == []
 

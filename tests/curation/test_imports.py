@@ -137,7 +137,8 @@ def test_export_of_the_curators_scope_round_trips_through_the_import(client, cur
     OfferFactory(structure=StructureFactory(name="Sans SIRET", commune=commune("23001")), needs=["financement"])
     OfferFactory(structure=StructureFactory(name="Coop normande", commune=commune("14118")))
     response = client.get(reverse("curation:export"), {"format": "csv"})
-    text = response.content.decode()
+    assert response.streaming
+    text = b"".join(response.streaming_content).decode()
     assert response["Content-Type"].startswith("text/csv")
     assert "Coop creusoise" in text and "Sans SIRET" in text and "Coop normande" not in text
     assert text == export_csv(Offer.objects.filter(structure__region__key="REG-75"))
@@ -151,6 +152,77 @@ def test_xlsx_export_has_the_same_rows(client, curator):
     OfferFactory(structure=StructureFactory(name="Coop creusoise", commune=commune("23077")))
     OfferFactory(structure=StructureFactory(name="Coop normande", commune=commune("14118")))
     response = client.get(reverse("curation:export"), {"format": "xlsx"})
-    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    rows = list(load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.iter_rows(values_only=True))
     assert list(rows[0]) == COLUMNS
     assert [r[1] for r in rows[1:]] == ["Coop creusoise"] and rows[1][COLUMNS.index("structure_commune")] == "23077"
+
+
+FORMULAS = {
+    "name": '=HYPERLINK("http://evil.example","clic")',
+    "title": "-2+3+cmd|' /C calc'!A0",
+    "description": "@SUM(1+1)",
+    "how": "+33 1 23",
+}
+
+
+@pytest.mark.parametrize(
+    "value, safe",
+    [
+        ("=1+1", "'=1+1"),
+        ("+33 1 23", "'+33 1 23"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("-4.5", "-4.5"),
+        ("Coop", "Coop"),
+        ("", ""),
+    ],
+)
+def test_spreadsheet_safe_prefixes_formula_starts(value, safe):
+    from directory.services.importer import from_spreadsheet_safe, spreadsheet_safe
+
+    assert spreadsheet_safe(value) == safe
+    assert from_spreadsheet_safe(safe) == value
+
+
+def formula_offer():
+    structure = StructureFactory(name=FORMULAS["name"], commune=commune("23077"), phone=FORMULAS["how"], longitude=-1.5)
+    structure.latitude = 45.0
+    structure.save()
+    return OfferFactory(
+        structure=structure, title=FORMULAS["title"], description=FORMULAS["description"], url="", email=""
+    )
+
+
+def test_csv_export_neutralises_formulas_and_round_trips(client, curator):
+    formula_offer()
+    text = b"".join(client.get(reverse("curation:export"), {"format": "csv"}).streaming_content).decode()
+    row = next(csv.DictReader(io.StringIO(text)))
+    assert row["structure_name"] == "'" + FORMULAS["name"]
+    assert row["offer_title"] == "'" + FORMULAS["title"]
+    assert row["offer_description"] == "'" + FORMULAS["description"]
+    assert row["structure_phone"] == "'" + FORMULAS["how"]
+    assert row["structure_longitude"] == "-1.5"  # a plain negative number is no formula
+    assert not any(value.startswith(("=", "+", "-", "@", "\t", "\r")) for value in row.values() if value != "-1.5")
+    # The apostrophe comes off again on import: the export re-imports unchanged.
+    batch = import_preview(user=curator, file_name="export.csv", content=text)
+    assert batch.status == ImportStatus.PREVIEW, batch.errors
+    assert batch.counts["structures_unchanged"] == 1 and batch.counts["offers_unchanged"] == 1
+
+
+def test_xlsx_export_writes_text_cells_never_formulas(client, curator):
+    import zipfile
+
+    formula_offer()
+    content = b"".join(client.get(reverse("curation:export"), {"format": "xlsx"}).streaming_content)
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        sheet = next(name for name in archive.namelist() if name.startswith("xl/worksheets/"))
+        xml = archive.read(sheet).decode()
+    assert "<f>" not in xml and "<f " not in xml
+    rows = list(load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert row["structure_name"] == "'" + FORMULAS["name"]
+    assert row["offer_title"] == "'" + FORMULAS["title"]
+    assert row["structure_phone"] == "'" + FORMULAS["how"]
+    assert all(isinstance(value, str) or value is None for value in rows[1])

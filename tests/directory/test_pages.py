@@ -138,6 +138,9 @@ def test_pages_run_a_fixed_number_of_queries(client, django_assert_num_queries, 
     # structure, offers (+ stages, coverage), hosted and held permanences, demo banner
     with django_assert_num_queries(7):
         get(client, structure)
-    # offer (+ stages, needs, legal forms, coverage), other offers (+2), similar (+2), permanences, demo banner
-    with django_assert_num_queries(13):
+    # offer (+ stages, needs, legal forms, coverage), other offers (+2), similar ids then cards (+2), permanences,
+    # demo banner; then the page is kept with the directory version
+    with django_assert_num_queries(14):
+        get(client, offers[0])
+    with django_assert_num_queries(0):
         get(client, offers[0])

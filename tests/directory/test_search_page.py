@@ -103,8 +103,10 @@ def test_query_count_does_not_depend_on_the_page_size(client, django_assert_num_
     for _index in range(size):
         structure = StructureFactory(network=None)
         OfferFactory(structure=structure, coverage=["COM-23077", "DEP-23"], stages=["emergence", "creation"])
-    # territory and stage validation; count, page, stages, coverage; vocabularies (stages, needs, instruments,
-    # networks); 3 facet queries (the selected stage facet, the needs, every other facet); the demo banner.
+    # territory and stage validation; the page's ids, its cards, their stages and coverage; vocabularies (stages,
+    # needs, instruments, networks); 3 facet queries (the selected stage facet, the needs, every other facet), whose
+    # counts also give the total: no COUNT; the demo banner. (Once cached, the facets and the ids go too:
+    # tests/directory/test_cache.py.)
     with django_assert_num_queries(14):
         response = client.get(URL, {"territory": "COM-23077", "stage": "creation"})
     assert len(result_titles(response)) == size

@@ -5,6 +5,8 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from tests.factories import OfferFactory
+
 pytestmark = pytest.mark.django_db
 
 API = reverse("funding:api_match")
@@ -30,7 +32,7 @@ def test_the_api_returns_what_the_command_prints(client, directory_around_faux):
 
 def test_the_api_reads_the_ranking_page_by_page(client, directory_around_faux):
     params = {"commune": "23077", "stage": "emergence"}
-    whole = client.get(API, params).json()["results"]
+    whole = client.get(API, {**params, "limit": 500}).json()["results"]
     assert len(whole) == 8
     first = client.get(API, {**params, "limit": 5}).json()
     assert first["count"] == 8 and len(first["results"]) == 5
@@ -40,6 +42,32 @@ def test_the_api_reads_the_ranking_page_by_page(client, directory_around_faux):
     assert first["results"] + second["results"] == whole
     assert second["next"] is None
     assert client.get(API, {**params, "limit": 1000}).json()["results"] == whole  # capped at 500
+
+
+def test_without_a_limit_the_api_answers_its_first_page(client, directory_around_faux, monkeypatch):
+    """A profile may match thousands of offers: the default answer is one page, with where the rest is."""
+    from funding.api import MatchPagination
+
+    params = {"commune": "23077", "stage": "emergence"}
+    whole = client.get(API, {**params, "limit": 500}).json()["results"]
+    monkeypatch.setattr(MatchPagination, "default_limit", 3)
+    body = client.get(API, params).json()
+    assert body["count"] == len(whole) == 8
+    assert body["results"] == whole[:3]
+    assert "limit=3" in body["next"] and "offset=3" in body["next"]
+
+
+def test_the_same_question_is_answered_from_the_cache_until_the_directory_changes(
+    client, directory_around_faux, django_assert_max_num_queries
+):
+    params = {"commune": "23077", "stage": "emergence", "limit": 500}
+    first = client.get(API, params).json()
+    with django_assert_max_num_queries(2):  # the form's validation (commune, stage); no matching, no offer read
+        assert client.get(API, params).json() == first
+    OfferFactory(title="Toute nouvelle", stages=["emergence"], coverage=["FR"])
+    second = client.get(API, params).json()
+    assert second["count"] == first["count"] + 1
+    assert "Toute nouvelle" in [row["offer_title"] for row in second["results"]]
 
 
 def test_the_api_accepts_several_needs(client, directory_around_faux):

@@ -10,6 +10,7 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
+from directory.cache import bump_directory_version
 from funding.referrals import services
 from funding.referrals.models import OutboxEmail, OutboxStatus, Referral
 from funding.referrals.tasks import flush_outbox, send_outbox_emails
@@ -34,7 +35,8 @@ def test_without_redis_the_e_mails_leave_right_after_commit(django_capture_on_co
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         make_referral(make_reachable_offer(), make_reachable_offer())
         assert mail.outbox == []  # nothing before the commit
-    assert len(callbacks) == 3
+    # The e-mails' callbacks (the offers written above also bump the directory version after the commit).
+    assert len([callback for callback in callbacks if callback is not bump_directory_version]) == 3
     assert len(mail.outbox) == 3
     assert set(OutboxEmail.objects.values_list("status", flat=True)) == {OutboxStatus.SENT}
 

@@ -1,0 +1,144 @@
+"""The directory version: one number that every write to the directory bumps, and what public pages cache under it.
+
+Public pages keep what does not depend on the request (the facet counts of a filter set, the home page's counts,
+the rendered page of an anonymous visitor) in the default cache under the current version, and anonymous pages
+send it in their ETag; a write to a structure,
+an offer, their relations, a territory or a vocabulary bumps the number, so nothing cached before a write is read
+after it. The number lives in the default cache: Redis in production (shared by every web and Celery process),
+local memory in development.
+
+Writes through the ORM (forms, admin, curation actions, the importer) bump it through the signals connected in
+directory/apps.py; writers that bypass the ORM's signals (bulk inserts, raw SQL, `QuerySet.update`) call
+`directory_changed()` themselves. The number is bumped at once (a read later in the same transaction sees the
+change) and again after the commit (a page computed by another request between the two is never served after it).
+If the cache is unreachable, pages compute everything and cache nothing.
+"""
+
+import hashlib
+import logging
+import time
+from functools import wraps
+
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpResponse
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+VERSION_KEY = "directory:version"
+# Entries outlive no version anyway; the timeout only bounds the memory of versions nobody reads any more.
+CACHE_TIMEOUT = 24 * 3600
+# Apps whose models the public directory pages show (support_chain: the stage and need vocabularies).
+DIRECTORY_APPS = {"directory", "support_chain"}
+
+
+def directory_version() -> int | None:
+    """The current version, or None when the cache cannot be reached."""
+    try:
+        version = cache.get(VERSION_KEY)
+        if version is None:
+            # First use, or the cache lost it (restart, eviction): start from the clock, above any number served.
+            cache.add(VERSION_KEY, time.time_ns(), timeout=None)
+            version = cache.get(VERSION_KEY)
+        return version
+    except Exception:  # noqa: BLE001 — a cache outage degrades to no caching, never to an error page
+        logger.warning("directory version unavailable: the cache cannot be reached", exc_info=True)
+        return None
+
+
+def bump_directory_version() -> None:
+    """A new version now (`directory_changed` is what writers call)."""
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:  # not there: a fresh number from the clock is above every number served
+        cache.set(VERSION_KEY, time.time_ns(), timeout=None)
+    except Exception:  # noqa: BLE001
+        logger.warning("directory version not bumped: the cache cannot be reached", exc_info=True)
+
+
+def directory_changed(using: str | None = None) -> None:
+    """Record a write to the directory: now, and again once the transaction commits (once per transaction)."""
+    bump_directory_version()
+    connection = transaction.get_connection(using)
+    if connection.in_atomic_block and any(func is bump_directory_version for _s, func, _r in connection.run_on_commit):
+        return  # already bumped after this transaction's commit (a rolled-back savepoint drops it, then re-added)
+    transaction.on_commit(bump_directory_version, using=using)
+
+
+def cached(name: str, key: object, compute):
+    """`compute()`, kept under the directory version: the same `name` and `key` (a repr-able value) give it back
+    until the next write."""
+    version = directory_version()
+    if version is None:
+        return compute()
+    digest = hashlib.sha256(repr(key).encode()).hexdigest()[:32]
+    cache_key = f"directory:{version}:{name}:{digest}"
+    try:
+        value = cache.get(cache_key)
+    except Exception:  # noqa: BLE001
+        return compute()
+    if value is None:
+        value = compute()
+        try:
+            cache.set(cache_key, value, CACHE_TIMEOUT)
+        except Exception:  # noqa: BLE001
+            logger.warning("directory cache not written", exc_info=True)
+    return value
+
+
+def on_model_write(sender, **kwargs) -> None:
+    """post_save, post_delete and m2m_changed receiver: bump the version for the directory's models."""
+    if sender._meta.app_label in DIRECTORY_APPS:
+        if kwargs.get("action", "post_").startswith("pre_"):
+            return
+        directory_changed(using=kwargs.get("using"))
+
+
+def public_etag(request, *args, **kwargs) -> str | None:
+    """The ETag of a public page for an anonymous visitor: the directory version and the day (calls for projects
+    open and close with it). None (no conditional GET) for a signed-in user, a pending message or no cache."""
+    if request.COOKIES.get("messages") or getattr(request, "user", None) is None or request.user.is_authenticated:
+        return None
+    version = directory_version()
+    if version is None:
+        return None
+    return f'"{version}-{timezone.localdate().isoformat()}"'
+
+
+# Rendered pages are kept for at most this long (the version changes first whenever the directory does; the timeout
+# only bounds the memory of query strings nobody asks for again).
+PAGE_TIMEOUT = 10 * 60
+
+
+def cache_public_page(view):
+    """Keep the rendered page of an anonymous GET under the directory version, the day and the full path.
+
+    For the public directory pages, which depend on nothing else: a signed-in user, a pending message, a cache
+    outage or a page that embedded a per-request value (a CSRF token, a CSP nonce) is rendered and never kept.
+    """
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        etag = public_etag(request) if request.method in ("GET", "HEAD") else None
+        if etag is None:
+            return view(request, *args, **kwargs)
+        digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+        key = f"directory:page:{etag.strip(chr(34))}:{digest}"
+        try:
+            kept = cache.get(key)
+        except Exception:  # noqa: BLE001
+            kept = None
+        if kept is not None:
+            content, content_type = kept
+            return HttpResponse(content, content_type=content_type)
+        response = view(request, *args, **kwargs)
+        personal = "CSRF_COOKIE_NEEDS_UPDATE" in request.META or getattr(request, "_csp_nonce", None)
+        if response.status_code == 200 and not response.streaming and not personal:
+            try:
+                cache.set(key, (response.content, response["Content-Type"]), PAGE_TIMEOUT)
+            except Exception:  # noqa: BLE001
+                logger.warning("page not cached", exc_info=True)
+        return response
+
+    return wrapper
