@@ -20,7 +20,9 @@ from funding.sectors import SECTOR_CHOICES
 
 
 class MatchThrottle(AnonRateThrottle):
-    """Per client; the rate is REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["match"] (MATCH_API_RATE, 120/min)."""
+    """Per client, the client as every throttle of the project sees it (accounts.throttle.client_ip: REMOTE_ADDR,
+    or the address NUM_PROXIES trusted proxies put in X-Forwarded-For); the rate is
+    REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["match"] (MATCH_API_RATE, 120/min)."""
 
     scope = "match"
 

@@ -341,7 +341,7 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # Django's own request log repeats what the access line says; its 5xx lines (with tracebacks) stay.
         "django.request": {"level": "ERROR", "filters": ["quiet_forbidden"]},
-        "portal.access": {"level": os.environ.get("ACCESS_LOG_LEVEL", "INFO")},
+        "portal.access": {"level": os.environ.get("ACCESS_LOG_LEVEL", os.environ.get("LOG_LEVEL", "INFO"))},
     },
 }
 

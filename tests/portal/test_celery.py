@@ -24,7 +24,8 @@ def test_a_task_travels_through_the_real_redis_broker_to_a_worker():
 
 
 def _queued_names() -> dict[str, str]:
-    """Every task name the project's code queues by name (`signature("…")`, or a module constant it names)."""
+    """Every task name the project's code queues by name (`signature("…")` or `publish("…")`, or a module constant
+    it names). mailing/broker.py's `publish` itself takes the name as an argument: its callers are read instead."""
     import ast
 
     names = {}
@@ -40,7 +41,10 @@ def _queued_names() -> dict[str, str]:
             if isinstance(target, ast.Name)
         }
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "signature":
+            called = getattr(node.func, "id", getattr(node.func, "attr", "")) if isinstance(node, ast.Call) else ""
+            if called == "signature" and path == settings.BASE_DIR / "mailing" / "broker.py":
+                continue
+            if called in {"signature", "publish"}:
                 first = node.args[0] if node.args else None
                 name = first.value if isinstance(first, ast.Constant) else constants.get(getattr(first, "id", None))
                 assert isinstance(name, str), f"{path}:{node.lineno}: a task queued by a name this test cannot read"
@@ -51,7 +55,9 @@ def _queued_names() -> dict[str, str]:
 def test_every_task_queued_by_name_or_scheduled_is_registered_in_the_web_process():
     """Services name the tasks they queue (they never import them): a misspelt name would be sent nowhere."""
     queued = _queued_names()
-    assert len(queued) >= 7  # the walker found the services' queues
+    assert (
+        len(queued) >= 4
+    )  # e-mails are queued through the outbox (mailing.tasks.send_emails)  # the walker found the services' queues
     scheduled = {entry["task"]: "CELERY_BEAT_SCHEDULE" for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     missing = [f"{where}: {name}" for name, where in {**queued, **scheduled}.items() if name not in app.tasks]
     assert missing == []
