@@ -8,7 +8,7 @@ from django.views.decorators.http import condition, require_GET
 
 from directory import needs_watch
 from directory.cache import cache_public_page, cached, public_etag
-from directory.filters import OfferFilter
+from directory.filters import OfferFilter, Sort
 from directory.models import NeedSignal, Offer, Territory, TerritoryKind
 
 PAGE_SIZE = 20
@@ -51,7 +51,10 @@ class ResultPaginator(Paginator):
             key,
             lambda: list(self.filterset.qs.values_list("pk", flat=True)[bottom : bottom + self.per_page]),
         )
-        cards = {offer.pk: offer for offer in with_card_relations(Offer.objects.filter(pk__in=ids))}
+        offers = Offer.objects.filter(pk__in=ids)
+        if self.filterset.current_sort == Sort.DISTANCE and self.filterset.sort_point is not None:
+            offers = offers.with_nearest_place(*self.filterset.sort_point)  # the cards say « à N km — place »
+        cards = {offer.pk: offer for offer in with_card_relations(offers)}
         return self._get_page([cards[pk] for pk in ids if pk in cards], number, self)
 
 

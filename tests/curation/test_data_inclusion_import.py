@@ -63,13 +63,15 @@ def curator():
     return make_curator("REG-75")
 
 
-def test_preview_then_confirm_creates_the_structure_and_its_services(curator):
+def test_preview_then_confirm_creates_the_structure_and_its_services(curator, django_capture_on_commit_callbacks):
     batch = data_inclusion_preview(user=curator, **_files([STRUCTURE], [SERVICE, LOAN]))
     assert batch.status == ImportStatus.PREVIEW, batch.errors
     assert batch.counts["structures_created"] == 1 and batch.counts["offers_created"] == 2
     assert not Structure.objects.exists()  # a preview writes nothing
 
-    batch = import_confirm(batch=batch, user=curator)
+    with django_capture_on_commit_callbacks(execute=True):  # applied by its task, once the confirmation commits
+        batch = import_confirm(batch=batch, user=curator)
+    batch.refresh_from_db()
     assert batch.status == ImportStatus.APPLIED
     structure = Structure.objects.get()
     assert structure.network.slug == "bge" and structure.commune.key == "COM-23077"

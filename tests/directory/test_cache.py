@@ -155,10 +155,11 @@ def test_a_kept_search_page_runs_no_query_and_a_signed_in_one_no_count(public, c
     assert directory_version() == version  # reading bumps nothing
     # A signed-in user's page is rendered each time, but the facet counts, the total they give, the page's ids and
     # the vocabularies come from the cache: the session and user, territory and stage validation, the cards and
-    # their stages and coverage, the navigation's roles, the demo banner; never a COUNT.
+    # their stages and coverage, the navigation's roles, the demo banner, the needs watch (nothing in person here:
+    # the check, the commune's EPCI/département/région, the count); never a COUNT.
     client.force_login(make_curator("REG-75"))
     client.get(SEARCH, params)
-    with django_assert_num_queries(9) as captured:
+    with django_assert_num_queries(12) as captured:
         response = client.get(SEARCH, params)
     assert response.context["page"].paginator.count == 3
     assert not any("COUNT(" in query["sql"].upper() for query in captured.captured_queries)
