@@ -7,8 +7,8 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.outbox import queue_email
 from accounts.throttle import LOGIN_FAILURES, PASSWORD_RESET_ADDRESSES, PASSWORD_RESET_CLIENTS, client_ip
-from mailing.services import queue_email
 
 # The terms a holder accepts when creating an account; the version is stored on the account.
 TERMS_VERSION = "2026-11-v1"

@@ -129,3 +129,46 @@ class StructureMembership(models.Model):
 
     def __str__(self):
         return f"{self.user} — {self.structure}"
+
+
+class EmailStatus(models.TextChoices):
+    PENDING = "pending", _("À envoyer")
+    SENT = "sent", _("Envoyé")
+    FAILED = "failed", _("Échec définitif")
+
+
+class EmailQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(status=EmailStatus.PENDING)
+
+
+class Email(models.Model):
+    """The outbox: every e-mail the site sends is a row here first (written in the caller's transaction), then sent
+    by a Celery worker (accounts/outbox.py). A broker or SMTP outage delays e-mails; it never loses them, and a row is
+    sent at most once. `key` makes a queued e-mail idempotent (a retried task writes it once)."""
+
+    key = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=40)
+    to = models.JSONField(default=list)
+    reply_to = models.JSONField(default=list, blank=True)
+    headers = models.JSONField(default=dict, blank=True)  # e.g. List-Unsubscribe of the alert digests
+    # What the e-mail is about, for the purges of a higher layer (e.g. "referral-<pk>"): a string, not a foreign key,
+    # since the outbox sits below the apps whose e-mails it sends.
+    group = models.CharField(max_length=60, blank=True, db_index=True)
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    status = models.CharField(max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = EmailQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("courriel à envoyer")
+        verbose_name_plural = _("courriels à envoyer")
+
+    def __str__(self):
+        return f"{self.kind} n° {self.pk}"

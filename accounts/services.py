@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 
 from accounts.magic_links import InvalidLink, make_token, read_token
 from accounts.models import Curator, User
+from accounts.outbox import queue_email
 from accounts.scopes import holds_role
-from mailing.services import queue_email
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Curation tasks: they take ids and may run twice; e-mails are written to the outbox (mailing) once."""
+"""Curation tasks: they take ids and may run twice; e-mails are written to the outbox (accounts.outbox) once."""
 
 import datetime
 

@@ -67,7 +67,7 @@ done
 echo "== one e-mail through the outbox, the broker and the worker"
 "$PY" manage.py shell -c "
 from django.db import transaction
-from mailing.services import queue_email
+from accounts.outbox import queue_email
 with transaction.atomic():
     queue_email(kind='prod-check', to=['exploitation@example.org'], subject='prod-check', body='ok')
 " >"$WORK/queue.log" 2>&1

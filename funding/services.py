@@ -1,7 +1,7 @@
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-from mailing.services import queue_email
+from accounts.outbox import queue_email
 
 
 def results_link_send(*, email: str, results_url: str) -> None:

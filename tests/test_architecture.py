@@ -44,12 +44,11 @@ from tests.import_graph import (
 # The architecture, lowest layer first: {component: [module prefixes]}.
 LAYERS: list[dict[str, list[str]]] = [
     # 0. The vocabulary every app speaks: stages of a project's life, needs, support levels.
-    #    The outbox every e-mail goes through (mailing: Django and Celery only).
-    {"support_chain vocabulary": ["support_chain"], "mailing": ["mailing"]},
+    {"support_chain vocabulary": ["support_chain"]},
     # 1. Territories (COG referential), structures, offers, permanences, search, map, the public read-only API.
     {"directory": ["directory"]},
     # 2. The chain of support and the white zones (pages reading directory's QuerySets); people and their rights:
-    #    user model, roles, scope querysets, throttling, signed links.
+    #    user model, roles, scope querysets, throttling, signed links; the outbox every e-mail goes through.
     {
         "support_chain pages": [
             "support_chain.selectors",

@@ -1,6 +1,6 @@
 """Update campaigns: ask structures to confirm their entry, remind them, track what came of it.
 
-E-mails are written to the outbox (mailing) by the task queued on commit; it claims its timestamp in the same
+E-mails are written to the outbox (accounts.outbox) by the task queued on commit; it claims its timestamp in the same
 transaction, so running it twice writes one e-mail, and the outbox sends it once.
 """
 
@@ -16,10 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.magic_links import make_token, read_token
+from accounts.outbox import publish, queue_email
 from curation.models import UpdateCampaign, UpdateOutcome, UpdateRequest
 from directory.models import PublicationStatus, Structure
-from mailing.broker import publish
-from mailing.services import queue_email
 
 # Queued by name: services never import tasks (the tasks import the services).
 SEND_UPDATE_REQUEST = "curation.tasks.send_update_request"

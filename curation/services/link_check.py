@@ -40,10 +40,10 @@ from django.utils import timezone
 from django.utils.encoding import iri_to_uri
 from django.utils.translation import gettext as _
 
+from accounts.outbox import publish
 from curation.models import LinkCheck, LinkOutcome
 from curation.models.links import SUCCESSES
 from directory.models import Offer, Structure
-from mailing.broker import publish
 
 # Queued by name: services never import tasks (the tasks import the services).
 CHECK_LINKS = "curation.tasks.check_links"

@@ -10,10 +10,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from accounts.outbox import queue_email
 from accounts.scopes import is_curator_of
 from curation.models import EditReview, ReviewStatus, Submission, SubmissionKind
 from directory.models import Mode, Offer, OfferType, PublicationStatus, Structure, StructureRole, Territory
-from mailing.services import queue_email
 from support_chain.models import Need, Stage
 from support_chain.white_zones import request_white_zones_refresh
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.magic_links import make_token
 from accounts.models import Curator, MembershipStatus
-from mailing.broker import publish
+from accounts.outbox import publish
 
 from .models import OutboxEmail, Referral, ReferralLine
 
@@ -134,7 +134,7 @@ SEND_OUTBOX = "funding.referrals.tasks.send_outbox_emails"
 
 def enqueue_outbox(ids: list[int]) -> bool:
     """Hand outbox rows to the broker; if it is unreachable they stay pending for the beat flush."""
-    # The same broker-safe publish as every other e-mail (mailing.broker): quick timeout, no retry loop.
+    # The same broker-safe publish as every other e-mail (accounts.outbox): quick timeout, no retry loop.
     queued = publish(SEND_OUTBOX, args=(list(ids),))
     if not queued:
         logger.warning("%d referral e-mail(s) left pending", len(ids))

@@ -42,7 +42,6 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "simple_history",
     "csp",
-    "mailing",
     "support_chain",
     "directory",
     "accounts",
@@ -200,9 +199,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "curation.tasks.check_due_links",
         "schedule": crontab(day_of_week="mon", hour=3, minute=0),
     },
-    # Every e-mail goes through the outbox (mailing): the flush re-queues what the broker could not take.
-    "mailing-flush": {"task": "mailing.tasks.flush", "schedule": 60.0},
-    "mailing-purge": {"task": "mailing.tasks.purge", "schedule": crontab(hour=4, minute=45)},
+    # Every e-mail goes through the outbox (accounts.outbox): the flush re-queues what the broker could not take.
+    "outbox-flush": {"task": "accounts.tasks.flush_emails", "schedule": 60.0},
+    "outbox-purge": {"task": "accounts.tasks.purge_sent_emails", "schedule": crontab(hour=4, minute=45)},
     "referrals-flush-outbox": {"task": "funding.referrals.tasks.flush_outbox", "schedule": 300.0},
     "referrals-daily": {"task": "funding.referrals.tasks.referral_daily", "schedule": crontab(hour=6, minute=15)},
     # Sign-ups never activated are deleted after a week (their link expires after three days).
@@ -237,7 +236,7 @@ CACHES = {
 }
 # Sessions in the cache, written through to the database: a Redis restart signs nobody out.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
-# A publish must never hang a request on a dead broker (e-mails go through the outbox, mailing.broker).
+# A publish must never hang a request on a dead broker (e-mails go through the outbox, accounts.outbox.publish).
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,

@@ -5,7 +5,7 @@ from django.core import mail
 from django.core.cache import cache
 from django.urls import reverse
 
-from mailing.models import Email, EmailStatus
+from accounts.models import Email, EmailStatus
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

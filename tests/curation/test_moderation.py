@@ -3,11 +3,11 @@ from django.core import mail
 from django.core.cache import cache
 from django.urls import reverse
 
+from accounts.models import Email, EmailStatus
+from accounts.outbox import send_emails
 from curation.models import EditReview, ReviewStatus, Submission
 from curation.tasks import send_submission_acknowledgement
 from directory.models import PublicationStatus, Structure
-from mailing.models import Email, EmailStatus
-from mailing.services import send_emails
 from support_chain.models import Stage
 from tests.factories import OfferFactory, StructureFactory, commune, make_curator, make_editor
 
@@ -107,7 +107,7 @@ def test_acknowledgement_smtp_failure_leaves_it_pending_for_the_retry(client, mo
     def broken(*args, **kwargs):
         raise ConnectionRefusedError("SMTP down")
 
-    monkeypatch.setattr("mailing.services.EmailMessage.send", broken)
+    monkeypatch.setattr("accounts.outbox.EmailMessage.send", broken)
     assert send_emails(ids=[email.pk]) == [email.pk]
     email.refresh_from_db()
     assert (email.status, email.attempts, email.last_error) == (EmailStatus.PENDING, 1, "ConnectionRefusedError")

@@ -142,7 +142,7 @@ def stack(tmp_path_factory):
 
 
 def emails(stack, kinds=None) -> list[tuple[str, str, int]]:
-    rows = query(stack["database_url"], "SELECT kind, status, attempts FROM mailing_email ORDER BY id")
+    rows = query(stack["database_url"], "SELECT kind, status, attempts FROM accounts_email ORDER BY id")
     return [row for row in rows if kinds is None or row[0] in kinds]
 
 
@@ -166,9 +166,11 @@ def recover_and_flush(stack, env) -> None:
     """The broker is back: a worker runs, the beat's flush re-queues what is pending."""
     worker = Worker(env, "recovery").start()
     try:
-        manage(env, "shell", "-c", "from mailing.tasks import flush; flush(older_than_seconds=0)")
+        manage(env, "shell", "-c", "from accounts.tasks import flush_emails; flush_emails(older_than_seconds=0)")
         wait_until(lambda: all(row[1] == "sent" for row in emails(stack)), what="every e-mail sent")
-        manage(env, "shell", "-c", "from mailing.tasks import flush; flush(older_than_seconds=0)")  # again: nothing
+        manage(
+            env, "shell", "-c", "from accounts.tasks import flush_emails; flush_emails(older_than_seconds=0)"
+        )  # again: nothing
         time.sleep(2)
     finally:
         worker.stop()
@@ -240,7 +242,9 @@ def test_a_worker_killed_during_a_send_is_replaced_and_sends_once(stack):
     # same e-mail again. Both reach the worker; one sends.
     replacement = Worker({**stack["env"], "CELERY_VISIBILITY_TIMEOUT": "5"}, "replacement").start()
     try:
-        manage(stack["env"], "shell", "-c", "from mailing.tasks import flush; flush(older_than_seconds=0)")
+        manage(
+            stack["env"], "shell", "-c", "from accounts.tasks import flush_emails; flush_emails(older_than_seconds=0)"
+        )
         wait_until(lambda: emails(stack)[already][1] == "sent", what="the e-mail sent")
         time.sleep(8)  # past the visibility timeout: a redelivery would show now
     finally:

@@ -5,7 +5,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from mailing.models import Email, EmailStatus
+from accounts.models import Email, EmailStatus
 from portal.celery import app
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache", "eager_celery")]

@@ -25,7 +25,7 @@ def test_a_task_travels_through_the_real_redis_broker_to_a_worker():
 
 def _queued_names() -> dict[str, str]:
     """Every task name the project's code queues by name (`signature("…")` or `publish("…")`, or a module constant
-    it names). mailing/broker.py's `publish` itself takes the name as an argument: its callers are read instead."""
+    it names). accounts/outbox.py's `publish` itself takes the name as an argument: its callers are read instead."""
     import ast
 
     names = {}
@@ -42,7 +42,7 @@ def _queued_names() -> dict[str, str]:
         }
         for node in ast.walk(tree):
             called = getattr(node.func, "id", getattr(node.func, "attr", "")) if isinstance(node, ast.Call) else ""
-            if called == "signature" and path == settings.BASE_DIR / "mailing" / "broker.py":
+            if called == "signature" and path == settings.BASE_DIR / "accounts" / "outbox.py":
                 continue
             if called in {"signature", "publish"}:
                 first = node.args[0] if node.args else None
@@ -57,7 +57,7 @@ def test_every_task_queued_by_name_or_scheduled_is_registered_in_the_web_process
     queued = _queued_names()
     assert (
         len(queued) >= 4
-    )  # e-mails are queued through the outbox (mailing.tasks.send_emails)  # the walker found the services' queues
+    )  # e-mails are queued through the outbox (accounts.tasks.send_emails)  # the walker found the services' queues
     scheduled = {entry["task"]: "CELERY_BEAT_SCHEDULE" for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     missing = [f"{where}: {name}" for name, where in {**queued, **scheduled}.items() if name not in app.tasks]
     assert missing == []

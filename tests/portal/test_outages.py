@@ -9,9 +9,9 @@ from django.core.cache import caches
 from django.test import override_settings
 from django.urls import reverse
 
+from accounts.models import Email, EmailStatus
+from accounts.outbox import publish
 from accounts.throttle import LOGIN_FAILURES
-from mailing.broker import publish
-from mailing.models import Email, EmailStatus
 from tests.prod.stack import free_port
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +62,7 @@ def test_a_refusing_broker_answers_within_seconds_and_the_email_stays_pending(se
     app.pool.force_close_all()
     try:
         started = time.monotonic()
-        assert publish("mailing.tasks.send_emails", args=([1],)) is False
+        assert publish("accounts.tasks.send_emails", args=([1],)) is False
         assert time.monotonic() - started < 5
     finally:
         app.conf.broker_url, app.conf.task_always_eager = previous

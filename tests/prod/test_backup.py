@@ -23,7 +23,7 @@ def test_a_backup_restores_into_a_new_database(tmp_path):
             env,
             "shell",
             "-c",
-            "from mailing.models import Email; Email.objects.create(key='k1', kind='test', to=['a@exemple.org'],"
+            "from accounts.models import Email; Email.objects.create(key='k1', kind='test', to=['a@exemple.org'],"
             " subject='Sauvegarde', body='Corps é')",
         )
         backups = tmp_path / "backups"
@@ -44,7 +44,7 @@ def test_a_backup_restores_into_a_new_database(tmp_path):
         )
         assert result.returncode == 0, result.stderr
         assert "migrations recorded" in result.stdout
-        assert query(restored, "SELECT subject, body FROM mailing_email") == [("Sauvegarde", "Corps é")]
+        assert query(restored, "SELECT subject, body FROM accounts_email") == [("Sauvegarde", "Corps é")]
         migrations = query(source, "SELECT count(*) FROM django_migrations")
         assert query(restored, "SELECT count(*) FROM django_migrations") == migrations
 

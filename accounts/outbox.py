@@ -1,28 +1,62 @@
-"""The one path for every e-mail of the project: `queue_email` writes the outbox row in the caller's transaction
-and hands it to Celery after commit; `send_emails` sends pending rows, each at most once; the beat flush re-queues
-what the broker could not take. Addresses are never logged."""
+"""The outbox: the one path for every e-mail of the project.
+
+`queue_email` writes the outbox row (accounts.models.Email) in the caller's transaction and hands it to Celery after
+commit; `send_emails` sends pending rows, each at most once; the beat flush re-queues what the broker could not
+take. `publish` queues a task without ever making a request wait on a dead broker: it opens its own connection
+with one quick retry and a short timeout; when the broker is unreachable it logs one line and returns False, and
+the caller relies on its durable record (the outbox row, the pending status…) for a later retry. Used after
+commit, so a task never sees uncommitted rows. Addresses are never logged."""
 
 import datetime
 import logging
 import uuid
 
+from celery import current_app, signature
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
-from mailing.broker import publish
-from mailing.models import Email, EmailStatus
+from accounts.models import Email, EmailStatus
 
 logger = logging.getLogger(__name__)
 
+CONNECT_TIMEOUT = 2.0
+
 # Queued by name: services never import tasks.
-SEND_EMAILS = "mailing.tasks.send_emails"
+SEND_EMAILS = "accounts.tasks.send_emails"
 MAX_ATTEMPTS = 8
 SENT_RETENTION = datetime.timedelta(days=30)
 
 
+def publish(name: str, *, args=(), kwargs=None, **options) -> bool:
+    """Queue the task `name`; False (and one log line) when the broker is unreachable, never an exception."""
+    try:
+        if current_app.conf.task_always_eager:
+            signature(name, args=tuple(args), kwargs=kwargs or {}).apply_async(**options)
+            return True
+        with current_app.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0.1, timeout=CONNECT_TIMEOUT)
+            signature(name, args=tuple(args), kwargs=kwargs or {}).apply_async(
+                connection=connection, retry=False, **options
+            )
+    except Exception as error:  # noqa: BLE001 - the caller's durable record makes a later retry possible
+        if current_app.conf.task_always_eager:
+            raise
+        logger.warning("broker unavailable (%s): task %s not queued now", type(error).__name__, name)
+        return False
+    return True
+
+
 def queue_email(
-    *, kind: str, to: list[str], subject: str, body: str, reply_to: list[str] = (), key: str = ""
+    *,
+    kind: str,
+    to: list[str],
+    subject: str,
+    body: str,
+    reply_to: list[str] = (),
+    key: str = "",
+    headers: dict | None = None,
+    group: str = "",
 ) -> Email | None:
     """Write one e-mail to the outbox (at most once per key) and queue its sending after commit.
 
@@ -38,6 +72,8 @@ def queue_email(
             "kind": kind,
             "to": list(to),
             "reply_to": list(reply_to),
+            "headers": dict(headers or {}),
+            "group": group,
             "subject": " ".join(subject.split())[:300],
             "body": body,
         },
@@ -69,7 +105,13 @@ def send_emails(*, ids) -> list[int]:
                 continue  # already sent, given up on, being sent by another worker, or deleted
             email.attempts += 1
             try:
-                EmailMessage(subject=email.subject, body=email.body, to=email.to, reply_to=email.reply_to).send()
+                EmailMessage(
+                    subject=email.subject,
+                    body=email.body,
+                    to=email.to,
+                    reply_to=email.reply_to,
+                    headers=email.headers or None,
+                ).send()
             except Exception as error:  # noqa: BLE001 - any transport error leaves the row pending for a retry
                 email.last_error = type(error).__name__[:300]
                 if email.attempts >= MAX_ATTEMPTS:
