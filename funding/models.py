@@ -3,7 +3,6 @@
 from funding.alerts.models import AlertDigest, AlertRun, AlertSubscription, OfferWatch  # noqa: F401
 from funding.match_entries import MatchEntry  # noqa: F401
 from funding.referrals.models import (  # noqa: F401
-    OutboxEmail,
     Referral,
     ReferralAttachment,
     ReferralLine,
@@ -18,7 +17,6 @@ __all__ = [
     "AlertSubscription",
     "OfferWatch",
     "MatchEntry",
-    "OutboxEmail",
     "Referral",
     "ReferralAttachment",
     "ReferralLine",

@@ -133,10 +133,10 @@ def make_reachable_offer(**fields):
 
 def deliver_outbox():
     """Send every pending outbox e-mail now (what the Celery worker does after commit)."""
-    from funding.referrals.models import OutboxEmail
-    from funding.referrals.services import outbox_send
+    from accounts.models import Email
+    from accounts.outbox import send_emails
 
-    return outbox_send(ids=list(OutboxEmail.objects.pending().values_list("pk", flat=True)))
+    return send_emails(ids=list(Email.objects.pending().values_list("pk", flat=True)))
 
 
 # --- accounts and saved parcours ---------------------------------------------------------------------------

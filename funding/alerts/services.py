@@ -28,14 +28,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.magic_links import InvalidLink, make_token, read_token
+from accounts.models import Email
+from accounts.outbox import queue_email
 from directory.filters import OfferFilter
 from directory.models import Offer
 from funding import selectors
 from funding.alerts.models import AlertDigest, AlertKind, AlertRun, AlertSubscription, OfferWatch
 from funding.forms import ProfileForm
 from funding.match_entries import MatchEntry
-from funding.referrals.emails import absolute_url, enqueue_outbox
-from funding.referrals.models import OutboxEmail
+from funding.referrals.emails import absolute_url
 
 logger = logging.getLogger(__name__)
 
@@ -136,24 +137,11 @@ def alert_unsubscribe(*, token: str) -> AlertSubscription:
     return subscription
 
 
-def _queue(*, key: str, kind: str, to: list[str], template: str, context: dict, headers=None) -> OutboxEmail | None:
+def _queue(*, key: str, kind: str, to: list[str], template: str, context: dict, headers=None) -> Email | None:
     context = {**context, "site_url": absolute_url("")}
     subject = render_to_string(f"alerts/emails/{template}_subject.txt", context).strip()
     body = render_to_string(f"alerts/emails/{template}.txt", context)
-    email, created = OutboxEmail.objects.get_or_create(
-        key=key,
-        defaults={
-            "kind": kind,
-            "to": to,
-            "subject": " ".join(subject.split())[:300],
-            "body": body,
-            "headers": headers or {},
-        },
-    )
-    if created:
-        transaction.on_commit(lambda: enqueue_outbox([email.pk]))
-        return email
-    return None
+    return queue_email(key=key, kind=kind, to=to, subject=subject, body=body, headers=headers)
 
 
 # --------------------------------------------------------------------------------------------- the daily run

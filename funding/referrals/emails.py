@@ -7,16 +7,15 @@ sent for a change that was rolled back, and never lost when the broker is down (
 import logging
 
 from django.conf import settings
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.magic_links import make_token
 from accounts.models import Curator, MembershipStatus
-from accounts.outbox import publish
+from accounts.outbox import queue_email
 
-from .models import OutboxEmail, Referral, ReferralLine
+from .models import Referral, ReferralLine
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +98,11 @@ def holder_addresses(referral: Referral) -> list[str]:
     return [referral.holder_email] if referral.holder_email else []
 
 
+def email_group(referral: Referral) -> str:
+    """The outbox's `group` of a referral's e-mails (the purge and the deletion of a referral find them by it)."""
+    return f"referral-{referral.pk}"
+
+
 def queue(
     *, key: str, kind: str, referral: Referral | None, to: list[str], reply_to: list[str], template: str, context
 ):
@@ -111,31 +115,12 @@ def queue(
     context = {**context, "site_url": absolute_url("")}
     subject = render_to_string(f"referrals/emails/{template}_subject.txt", context).strip()
     body = render_to_string(f"referrals/emails/{template}.txt", context)
-    email, created = OutboxEmail.objects.get_or_create(
+    return queue_email(
         key=key,
-        defaults={
-            "kind": kind,
-            "referral": referral,
-            "to": to,
-            "reply_to": reply_to,
-            "subject": " ".join(subject.split())[:300],
-            "body": body,
-        },
+        kind=kind,
+        to=to,
+        reply_to=reply_to,
+        subject=subject,
+        body=body,
+        group=email_group(referral) if referral is not None else "",
     )
-    if created:
-        transaction.on_commit(lambda: enqueue_outbox([email.pk]))
-        return email
-    return None
-
-
-# The task is named, not imported: services never import tasks (the tasks import the services).
-SEND_OUTBOX = "funding.referrals.tasks.send_outbox_emails"
-
-
-def enqueue_outbox(ids: list[int]) -> bool:
-    """Hand outbox rows to the broker; if it is unreachable they stay pending for the beat flush."""
-    # The same broker-safe publish as every other e-mail (accounts.outbox): quick timeout, no retry loop.
-    queued = publish(SEND_OUTBOX, args=(list(ids),))
-    if not queued:
-        logger.warning("%d referral e-mail(s) left pending", len(ids))
-    return queued

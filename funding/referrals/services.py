@@ -7,17 +7,18 @@ import os
 import zipfile
 
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Max, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Email, EmailStatus
 from directory import needs_watch
 from directory.models import NeedSignal, Offer
 
 from . import emails
+from .emails import email_group
 from .models import (
     ATTACHMENT_MAX_BYTES,
     ATTACHMENT_MAX_COUNT,
@@ -26,8 +27,6 @@ from .models import (
     DOSSIER_WITHDRAWN_STATUSES,
     DeclineReason,
     LineStatus,
-    OutboxEmail,
-    OutboxStatus,
     Outcome,
     Referral,
     ReferralAttachment,
@@ -47,7 +46,6 @@ SATISFACTION_AFTER = datetime.timedelta(days=10)
 ANONYMISE_AFTER = datetime.timedelta(days=730)
 ATTACHMENTS_KEPT = datetime.timedelta(days=183)
 UNCONFIRMED_KEPT = datetime.timedelta(days=7)
-OUTBOX_MAX_ATTEMPTS = 8
 
 # The only moves a line may make. Anything else is refused, whoever asks.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -488,50 +486,6 @@ def line_expire(*, line: ReferralLine) -> ReferralLine:
     return line
 
 
-# ---------------------------------------------------------------------------------------------- outbox
-
-
-def outbox_send(*, ids) -> list[int]:
-    """Send the pending e-mails among `ids`, each at most once; return the ids that failed and stay pending."""
-    failed = []
-    for pk in ids:
-        with transaction.atomic():
-            email = OutboxEmail.objects.select_for_update().filter(pk=pk, status=OutboxStatus.PENDING).first()
-            if email is None:
-                continue  # already sent, given up on, or deleted: nothing to do
-            email.attempts += 1
-            try:
-                EmailMessage(
-                    subject=email.subject,
-                    body=email.body,
-                    to=email.to,
-                    reply_to=email.reply_to,
-                    headers=email.headers or None,
-                ).send()
-            except Exception as error:  # noqa: BLE001 - any transport error leaves the row pending for a retry
-                email.last_error = type(error).__name__[:300]
-                if email.attempts >= OUTBOX_MAX_ATTEMPTS:
-                    email.status = OutboxStatus.FAILED
-                failed.append(pk)
-                logger.warning("outbox e-mail %s not sent (attempt %d)", pk, email.attempts)
-            else:
-                email.status = OutboxStatus.SENT
-                email.sent_at = timezone.now()
-                email.last_error = ""
-            email.save(update_fields=["attempts", "status", "sent_at", "last_error"])
-    return failed
-
-
-def outbox_pending_ids(*, older_than: datetime.timedelta = datetime.timedelta(minutes=2), limit: int = 500):
-    """Pending e-mails old enough not to be in flight right after their commit."""
-    return list(
-        OutboxEmail.objects.pending()
-        .filter(created_at__lte=timezone.now() - older_than)
-        .order_by("pk")
-        .values_list("pk", flat=True)[:limit]
-    )
-
-
 # ------------------------------------------------------------------------------------------- schedules
 
 
@@ -659,8 +613,9 @@ def referral_anonymise(*, referral: Referral) -> Referral:
     ReferralTransition.objects.filter(line__referral=referral).update(note="")
     ReferralLine.objects.filter(referral=referral).update(decline_note="", closing_note="")
     SatisfactionAnswer.objects.filter(line__referral=referral).update(comment="")
-    OutboxEmail.objects.filter(referral=referral).filter(~Q(status=OutboxStatus.PENDING)).update(body="", to=[])
-    OutboxEmail.objects.filter(referral=referral, status=OutboxStatus.PENDING).delete()
+    emails = Email.objects.filter(group=email_group(referral))
+    emails.filter(~Q(status=EmailStatus.PENDING)).update(body="", to=[])
+    emails.filter(status=EmailStatus.PENDING).delete()
     referral.refresh_from_db()
     return referral
 
@@ -670,6 +625,7 @@ def referral_delete(*, referral: Referral) -> None:
     """The holder asked for deletion: the dossier, its lines, e-mails and files go."""
     _delete_attachments(referral.attachments.all())
     Referral.objects.filter(reoriented_from__referral=referral).update(reoriented_from=None)
+    Email.objects.filter(group=email_group(referral)).delete()
     referral.delete()
 
 

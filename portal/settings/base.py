@@ -182,7 +182,7 @@ LINK_CHECK_CHUNK_SIZE = int(os.environ.get("LINK_CHECK_CHUNK_SIZE", "100"))  # e
 LINK_CHECK_USER_AGENT = f"GuichetESS-LinkChecker/1.0 (+{SITE_URL})"
 # URLs come from editors and the public form: private and loopback addresses are refused unless allowed here.
 LINK_CHECK_ALLOW_PRIVATE_ADDRESSES = env_bool("LINK_CHECK_ALLOW_PRIVATE_ADDRESSES", False)
-# Referrals: the outbox flush re-queues e-mails left pending (broker down); the daily run sends reminders,
+# Referrals: the daily run sends reminders,
 # expires unanswered lines, sends satisfaction surveys and purges personal data.
 # Curators' imports (curation/services/uploads.py): checked before anything is parsed.
 IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
@@ -202,7 +202,6 @@ CELERY_BEAT_SCHEDULE = {
     # Every e-mail goes through the outbox (accounts.outbox): the flush re-queues what the broker could not take.
     "outbox-flush": {"task": "accounts.tasks.flush_emails", "schedule": 60.0},
     "outbox-purge": {"task": "accounts.tasks.purge_sent_emails", "schedule": crontab(hour=4, minute=45)},
-    "referrals-flush-outbox": {"task": "funding.referrals.tasks.flush_outbox", "schedule": 300.0},
     "referrals-daily": {"task": "funding.referrals.tasks.referral_daily", "schedule": crontab(hour=6, minute=15)},
     # Sign-ups never activated are deleted after a week (their link expires after three days).
     "accounts-purge-pending": {"task": "accounts.tasks.purge_pending_accounts", "schedule": crontab(hour=4, minute=30)},

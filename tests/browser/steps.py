@@ -1,6 +1,6 @@
 """Page steps the journeys share: a browser page at a given width, checks every page passes, sign-in, e-mails."""
 
-from funding.referrals.models import OutboxEmail
+from accounts.models import Email
 from tests.browser.axe import axe_violations
 from tests.browser.conftest import _block_external
 
@@ -53,7 +53,7 @@ def selection_count(page) -> str:
 
 def link_in_email(kind: str, **filters) -> str:
     """The site path of the first link in the latest outbox e-mail of that kind."""
-    body = OutboxEmail.objects.filter(kind=kind, **filters).latest("pk").body
+    body = Email.objects.filter(kind=kind, **filters).latest("pk").body
     return "/" + body.split("http://127.0.0.1:8000/", 1)[1].split()[0]
 
 

@@ -6,9 +6,10 @@ import io
 
 import pytest
 
+from accounts.models import Email
 from curation.models import ImportBatch, ImportStatus
 from directory.models import Offer
-from funding.referrals.models import OutboxEmail, Referral
+from funding.referrals.models import Referral
 from tests.browser.steps import (
     add_to_selection,
     below_header,
@@ -88,9 +89,9 @@ def test_holder_composes_one_dossier_for_three_offers(site, browser, width):
     page.get_by_role("button", name="Transmettre mon dossier").click()
     page.wait_for_load_state()
     check(page)
-    sent = OutboxEmail.objects.filter(kind="sent")
+    sent = Email.objects.filter(kind="sent")
     assert sorted(email.to[0] for email in sent) == sorted(offer.email for offer in offers)
-    assert OutboxEmail.objects.filter(kind="sent-holder", to=["camille@exemple.org"]).exists()
+    assert Email.objects.filter(kind="sent-holder", to=["camille@exemple.org"]).exists()
     assert Referral.objects.get().lines.count() == 3
 
 

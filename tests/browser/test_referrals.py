@@ -2,7 +2,8 @@
 
 import pytest
 
-from funding.referrals.models import LineStatus, OutboxEmail, Referral
+from accounts.models import Email
+from funding.referrals.models import LineStatus, Referral
 from tests.browser.axe import assert_accessible
 from tests.factories import StructureFactory, make_agent, make_reachable_offer
 
@@ -57,7 +58,7 @@ def test_an_agent_sends_a_two_recipient_dossier_and_follows_the_answer(site, pag
     assert_accessible(page)
 
     # The incubator opens its e-mail's link, without an account, in another browser.
-    body = OutboxEmail.objects.get(kind="sent", to=[incubator.email]).body
+    body = Email.objects.get(kind="sent", to=[incubator.email]).body
     link = body.split("http://127.0.0.1:8000", 1)[1].split()[0]
     recipient = browser.new_context(locale="fr-FR")
     structure_page = recipient.new_page()

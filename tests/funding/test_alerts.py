@@ -12,9 +12,9 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Email
 from funding.alerts import services
 from funding.alerts.models import AlertDigest, AlertSubscription
-from funding.referrals.models import OutboxEmail
 from tests.factories import OfferFactory, StructureFactory, commune, deliver_outbox, make_holder
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +49,7 @@ def subscribe(client, query=SEARCH, kind="search", email="porteuse@exemple.org")
 
 
 def confirm(client, subscription):
-    body = OutboxEmail.objects.get(key=f"alert-confirm-{subscription.pk}").body
+    body = Email.objects.get(key=f"alert-confirm-{subscription.pk}").body
     confirm_link = next(link for link in links(body) if "/alertes/confirmer/" in link)
     page = client.get(confirm_link.split("8000", 1)[-1])
     assert page.status_code == 200 and "est active" in html.unescape(page.content.decode())
@@ -170,7 +170,7 @@ def test_signed_in_holders_use_their_account_address(client, structure):
     subscription = AlertSubscription.objects.get()
     assert subscription.email == "titulaire@exemple.org" and subscription.user == holder
     assert subscription.confirmed_at is not None
-    assert not OfferWatch_count() and not OutboxEmail.objects.exists()  # no confirmation needed
+    assert not OfferWatch_count() and not Email.objects.exists()  # no confirmation needed
 
 
 def test_one_click_unsubscribe_then_reused_and_forged_links(client, structure, eager_celery, empty_cache):

@@ -6,7 +6,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
-from funding.referrals.models import CONSENT_VERSION, LineStatus, OutboxEmail, Referral
+from accounts.models import Email
+from funding.referrals.models import CONSENT_VERSION, LineStatus, Referral
 from tests.factories import (
     OfferFactory,
     StructureFactory,
@@ -93,7 +94,7 @@ def test_a_two_offer_dossier_is_saved_and_its_e_mails_queued_in_one_go(client):
     assert sorted(referral.needs.values_list("slug", flat=True)) == ["financement", "statut-juridique"]
     assert referral.legal_form.slug == "association" and referral.stage.slug == "emergence"
     assert set(referral.lines.values_list("offer", "status")) == {(o.pk, LineStatus.SENT) for o in offers}
-    assert sorted(OutboxEmail.objects.values_list("kind", flat=True)) == ["sent", "sent", "sent-holder"]
+    assert sorted(Email.objects.values_list("kind", flat=True)) == ["sent", "sent", "sent-holder"]
     # No personal data in the URL the browser is sent to.
     assert "Dominique" not in response["Location"] and "dom@" not in response["Location"]
 

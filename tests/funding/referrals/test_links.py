@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.magic_links import make_token
+from accounts.models import Email
 from funding.referrals import emails
-from funding.referrals.models import LineStatus, OutboxEmail, Referral
+from funding.referrals.models import LineStatus, Referral
 from tests.factories import make_reachable_offer, make_referral
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +23,7 @@ def answer_path(line):
 
 def test_the_link_in_the_e_mail_opens_the_dossier_without_an_account(client):
     line = make_referral(make_reachable_offer()).lines.get()
-    body = OutboxEmail.objects.get(kind="sent").body
+    body = Email.objects.get(kind="sent").body
     path = body.split("http://127.0.0.1:8000", 1)[1].split()[0]
     response = client.get(path)
     content = response.content.decode()

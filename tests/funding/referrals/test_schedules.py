@@ -9,10 +9,10 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.magic_links import make_token
+from accounts.models import Email
 from funding.referrals import emails, services
 from funding.referrals.models import (
     LineStatus,
-    OutboxEmail,
     Outcome,
     Referral,
     ReferralAttachment,
@@ -30,7 +30,7 @@ def at(days, hours=0):
 
 
 def kinds():
-    return sorted(OutboxEmail.objects.exclude(kind__in=["sent", "sent-holder"]).values_list("kind", flat=True))
+    return sorted(Email.objects.exclude(kind__in=["sent", "sent-holder"]).values_list("kind", flat=True))
 
 
 def test_reminders_after_7_and_21_days_each_sent_once():
@@ -144,7 +144,7 @@ def test_attachments_go_6_months_and_holder_data_24_months_after_closure(private
     )
     assert referral.holder_phone == "" and referral.lines.get().closing_note == ""
     assert referral.lines.get().funded_amount == 3000  # figures stay for the statistics
-    assert not OutboxEmail.objects.filter(referral=referral).exclude(body="").exists()
+    assert not Email.objects.filter(group=f"referral-{referral.pk}").exclude(body="").exists()
     still_open.refresh_from_db()
     assert still_open.holder_name == "Dominique Porteur"  # its line never ended
     assert "Dominique" not in caplog.text and "0549" not in caplog.text  # counts only

@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.magic_links import make_token
+from accounts.models import Email
 from funding.referrals import emails
-from funding.referrals.models import LineStatus, OutboxEmail, Referral, ReferralSource
+from funding.referrals.models import LineStatus, Referral, ReferralSource
 from tests.factories import make_reachable_offer
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +60,7 @@ def test_nothing_is_sent_before_the_address_is_confirmed(client):
     assert referral.source == ReferralSource.HOLDER and referral.prescriber is None
     assert referral.holder_email == "dom@exemple.org" and referral.holder_email_confirmed_at is None
     assert set(referral.lines.values_list("status", flat=True)) == {LineStatus.DRAFT}
-    assert list(OutboxEmail.objects.values_list("kind", "to")) == [("confirm", ["dom@exemple.org"])]
+    assert list(Email.objects.values_list("kind", "to")) == [("confirm", ["dom@exemple.org"])]
 
     path = confirm_path(referral)
     assert client.get(path).status_code == 200
@@ -70,7 +71,7 @@ def test_nothing_is_sent_before_the_address_is_confirmed(client):
     referral.refresh_from_db()
     assert referral.holder_email_confirmed_at is not None
     assert set(referral.lines.values_list("status", flat=True)) == {LineStatus.SENT}
-    sent = OutboxEmail.objects.filter(kind="sent")
+    sent = Email.objects.filter(kind="sent")
     assert sorted(email.to[0] for email in sent) == sorted(offer.email for offer in offers)
     assert all(email.reply_to == ["dom@exemple.org"] for email in sent)  # the structure answers the holder
 
@@ -89,7 +90,7 @@ def test_an_expired_or_forged_confirmation_link_sends_nothing(client):
 
 def test_the_honeypot_stops_robots(client):
     response = client.post(URL, form_data([make_reachable_offer()], website="http://spam.example"))
-    assert response.status_code == 200 and Referral.objects.count() == 0 and OutboxEmail.objects.count() == 0
+    assert response.status_code == 200 and Referral.objects.count() == 0 and Email.objects.count() == 0
 
 
 def test_an_e_mail_address_is_required(client):
@@ -113,11 +114,11 @@ def test_once_confirmed_the_holder_gets_a_recap_and_the_structures_see_the_needs
     client.post(URL, form_data(offers, needs=["financement", "statut-juridique"]))
     referral = Referral.objects.get()
     client.post(confirm_path(referral))
-    recap = OutboxEmail.objects.get(kind="sent-holder")
+    recap = Email.objects.get(kind="sent-holder")
     assert recap.to == ["dom@exemple.org"]
     assert "Prêt solidaire" in recap.body and "Couveuse" in recap.body and "Une recyclerie." in recap.body
     assert "la personne qui vous a orienté" not in recap.body
-    to_structure = OutboxEmail.objects.filter(kind="sent").first()
+    to_structure = Email.objects.filter(kind="sent").first()
     assert "Besoins" in to_structure.body and "Financement" in to_structure.body
 
 

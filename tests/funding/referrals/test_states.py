@@ -6,11 +6,11 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 
+from accounts.models import Email
 from funding.referrals import services
 from funding.referrals.models import (
     DeclineReason,
     LineStatus,
-    OutboxEmail,
     Outcome,
     Referral,
     ReferralLine,
@@ -48,13 +48,13 @@ def test_every_forbidden_move_is_refused_and_leaves_no_trace(current, target):
     line = make_referral().lines.get()
     ReferralLine.objects.filter(pk=line.pk).update(status=current)
     logged = ReferralTransition.objects.count()
-    emails = OutboxEmail.objects.count()
+    emails = Email.objects.count()
     with pytest.raises(services.TransitionNotAllowed):
         services._move(line, target, by_label="essai")
     line.refresh_from_db()
     assert line.status == current
     assert ReferralTransition.objects.count() == logged
-    assert OutboxEmail.objects.count() == emails
+    assert Email.objects.count() == emails
 
 
 @pytest.mark.parametrize("current", [s for s in LineStatus.values if s != LineStatus.SENT])
@@ -135,7 +135,7 @@ def test_declining_needs_a_reason_from_the_list_and_text_for_other():
     assert line.status == LineStatus.SENT
     line = services.line_decline(line=line, reason=DeclineReason.OTHER, note="Nous fermons en août.")
     assert (line.status, line.decline_note) == (LineStatus.DECLINED, "Nous fermons en août.")
-    assert OutboxEmail.objects.filter(kind="declined").count() == 1
+    assert Email.objects.filter(kind="declined").count() == 1
 
 
 def test_closing_with_each_outcome_records_it():

@@ -150,6 +150,7 @@ def test_a_curator_deletes_the_holder_data_after_confirming(client, world):
     assert referrals_visible_to(people["sender"]).filter(pk=referral.pk).exists()
     response = client.post(url)
     assert response.status_code == 302 and not referrals_visible_to(people["curator_of_region"]).exists()
-    from funding.referrals.models import OutboxEmail, Referral
+    from accounts.models import Email
+    from funding.referrals.models import Referral
 
-    assert not Referral.objects.filter(pk=referral.pk).exists() and not OutboxEmail.objects.exists()
+    assert not Referral.objects.filter(pk=referral.pk).exists() and not Email.objects.exists()
