@@ -19,6 +19,7 @@ import logging
 import re
 import time
 from functools import wraps
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
@@ -139,7 +140,11 @@ def cache_public_page(view):
         etag = public_etag(request) if request.method in ("GET", "HEAD") else None
         if etag is None:
             return view(request, *args, **kwargs)
-        digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+        # A page may link back to the page of this site the visitor came from (« Retour à « Mon parcours » »):
+        # the same-site referrer is part of what the page is.
+        referrer = urlsplit(request.headers.get("Referer", ""))
+        came_from = f"{referrer.path}?{referrer.query}" if referrer.netloc == request.get_host() else ""
+        digest = hashlib.sha256(f"{request.get_full_path()}|{came_from}".encode()).hexdigest()[:32]
         key = f"directory:page:{etag.strip(chr(34))}:{digest}"
         try:
             kept = cache.get(key)

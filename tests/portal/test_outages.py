@@ -17,6 +17,17 @@ from tests.prod.stack import free_port
 pytestmark = pytest.mark.django_db
 
 
+def reset_broker_pool(app):
+    """Close the Celery app's connections and let the next publish open new ones (a closed pool refuses every
+    acquire, eager tasks included, for the rest of the test session)."""
+    from kombu import pools
+
+    app.pool.force_close_all()
+    pools.reset()  # kombu keeps one pool per broker address: forget the closed ones
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def dead_cache():
     dead = {
@@ -59,14 +70,14 @@ def test_a_refusing_broker_answers_within_seconds_and_the_email_stays_pending(se
     broker = f"redis://127.0.0.1:{free_port()}/0"
     previous = app.conf.broker_url, app.conf.task_always_eager
     app.conf.broker_url, app.conf.task_always_eager = broker, False
-    app.pool.force_close_all()
+    reset_broker_pool(app)
     try:
         started = time.monotonic()
         assert publish("accounts.tasks.send_emails", args=([1],)) is False
         assert time.monotonic() - started < 5
     finally:
         app.conf.broker_url, app.conf.task_always_eager = previous
-        app.pool.force_close_all()
+        reset_broker_pool(app)
 
 
 def test_signup_with_a_refusing_broker_keeps_the_activation_in_the_outbox(
@@ -76,13 +87,13 @@ def test_signup_with_a_refusing_broker_keeps_the_activation_in_the_outbox(
 
     previous = app.conf.broker_url, app.conf.task_always_eager
     app.conf.broker_url, app.conf.task_always_eager = f"redis://127.0.0.1:{free_port()}/0", False
-    app.pool.force_close_all()
+    reset_broker_pool(app)
     try:
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(reverse("signup"), {"email": "camille@exemple.org", "terms": "on"})
     finally:
         app.conf.broker_url, app.conf.task_always_eager = previous
-        app.pool.force_close_all()
+        reset_broker_pool(app)
     assert response.status_code == 302
     email = Email.objects.get()
     assert (email.kind, email.status, email.to) == ("activation", EmailStatus.PENDING, ["camille@exemple.org"])
