@@ -13,7 +13,12 @@ if psql "$server/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '$nam
   exit 2
 fi
 psql "$server/postgres" -qc "CREATE DATABASE \"$name\""
-pg_restore --no-owner --no-privileges --exit-on-error --dbname="$target" "$dump"
+# The earthdistance extension's ll_to_earth() names the `earth` type without its schema, and a dump restores with an
+# empty search_path, so the GiST index on ll_to_earth(latitude, longitude) could not be rebuilt (a known limit of
+# the extension): the script is replayed with `public` on the search_path instead, in one transaction.
+pg_restore --no-owner --no-privileges --file=- "$dump" \
+  | sed "s/set_config('search_path', '', false)/set_config('search_path', 'public', false)/" \
+  | psql --quiet --no-psqlrc --set ON_ERROR_STOP=1 --single-transaction --output=/dev/null "$target"
 # The restored database must know every migration of the code that will run on it.
 applied=$(psql "$target" -tAc "SELECT count(*) FROM django_migrations")
 echo "restored $dump into $name: $applied migrations recorded"

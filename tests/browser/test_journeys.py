@@ -146,7 +146,7 @@ def test_curator_publishes_a_submission_and_imports_a_file(site, browser, width,
     bad = tmp_path / "offres.csv"
     bad.write_text(_csv(rows), encoding="utf-8")
     page.get_by_label("Fichier CSV ou XLSX").set_input_files(str(bad))
-    page.get_by_role("button", name="Prévisualiser l'import").click()
+    page.get_by_role("button", name="Prévisualiser l'import", exact=True).click()
     page.wait_for_url("**/curation/imports/*/")
     check(page)
     assert page.get_by_text("niveau d'accompagnement « 7 » invalide", exact=False).is_visible()
@@ -154,7 +154,7 @@ def test_curator_publishes_a_submission_and_imports_a_file(site, browser, width,
     bad.write_text(_csv(rows), encoding="utf-8")
     page.goto(site + "/curation/imports/")
     page.get_by_label("Fichier CSV ou XLSX").set_input_files(str(bad))
-    page.get_by_role("button", name="Prévisualiser l'import").click()
+    page.get_by_role("button", name="Prévisualiser l'import", exact=True).click()
     page.wait_for_url("**/curation/imports/*/")
     page.get_by_role("button", name="Confirmer l'import").click()
     page.wait_for_load_state()
