@@ -545,6 +545,6 @@ def uninstall(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("funding", "0002_match_entry_triggers"), ("directory", "0004_files_bulk_write")]
+    dependencies = [("funding", "0002_match_entry_triggers"), ("directory", "0007_files_bulk_write")]
 
     operations = [migrations.RunPython(install, uninstall, elidable=False)]

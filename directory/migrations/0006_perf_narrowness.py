@@ -378,7 +378,9 @@ def run(statements):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("directory", "0003_search_triggers")]
+    dependencies = [
+        ("directory", "0005_geo_white_zones"),
+    ]
 
     operations = [
         migrations.AddField(

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("directory", "0003_search_triggers"),
+        ("directory", "0006_perf_narrowness"),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ import directory.validators
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("curation", "0002_trigram"),
+        ("curation", "0003_files_import_progress"),
     ]
 
     operations = [

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("curation", "0002_trigram"),
+        ("curation", "0004_chain_opening_hours"),
     ]
 
     operations = [

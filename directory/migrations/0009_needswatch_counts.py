@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("directory", "0004_geo_proximity"),
+        ("directory", "0008_chain_opening_hours"),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("directory", "0003_search_triggers"),
-        ("funding", "0002_match_entry_triggers"),
+        ("funding", "0003_files_bulk_write_triggers"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -7,7 +7,7 @@ import directory.validators
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("directory", "0004_geo_proximity"),
+        ("directory", "0007_files_bulk_write"),
     ]
 
     operations = [

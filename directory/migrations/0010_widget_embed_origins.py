@@ -8,7 +8,7 @@ import directory.validators
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("directory", "0005_needswatch_counts"),
+        ("directory", "0009_needswatch_counts"),
     ]
 
     operations = [
