@@ -304,7 +304,7 @@ def _offer_groups(region: Territory | None, stage_ids: list[int]) -> tuple[set[t
     ancestors (subqueries, never lists of ids: SQLite bounds their length).
     """
     # A call for projects closed today covers nobody (the directory's rule of a current offer).
-    current = Offer.objects.published().not_closed_on(timezone.localdate())
+    current = Offer.objects.published().current(timezone.localdate())
     coverage_rows = Offer.coverage.through.objects.filter(offer__in=current)
     if region is not None:
         coverage_rows = coverage_rows.filter(

@@ -38,7 +38,7 @@ class OpenCallsFeed(Feed):
         return _("Les appels à projets de l'ESS qui ne sont pas encore clos, par date de clôture.")
 
     def items(self, obj):
-        offers = Offer.objects.published().filter(call_for_projects_q()).not_closed_on(timezone.localdate())
+        offers = Offer.objects.published().filter(call_for_projects_q()).current(timezone.localdate())
         if obj["territory"] is not None:
             offers = offers.within(obj["territory"])
         if obj["stage"] is not None:

@@ -218,7 +218,7 @@ def matching_ids(subscription: AlertSubscription, candidate_ids: set[int], *, to
         return set()
     data = QueryDict(subscription.query)
     if subscription.kind == AlertKind.SEARCH:
-        queryset = Offer.objects.published().filter(pk__in=candidate_ids).not_closed_on(today)
+        queryset = Offer.objects.published().filter(pk__in=candidate_ids).current(today)
         found = OfferFilter(data=data, queryset=queryset)
         if not found.is_valid():
             return set()
