@@ -9,7 +9,7 @@ import datetime
 from collections.abc import Iterable
 
 from django.db import connection
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,15 +23,34 @@ from directory.models import (
     TerritoryKind,
 )
 
+WATCHED_PARENT = {TerritoryKind.EPCI: "epci", TerritoryKind.DEPARTEMENT: "departement", TerritoryKind.REGION: "region"}
 
-def _codes(commune: Territory) -> dict[str, str]:
-    """The EPCI, département and région codes of a commune (its display parents): one query."""
-    parents = [pk for pk in (commune.epci_id, commune.departement_id, commune.region_id) if pk]
-    codes = dict(Territory.objects.filter(pk__in=parents).values_list("kind", "code"))
+
+def _codes(territory: Territory) -> dict[str, str]:
+    """The EPCI, département and région codes of a cell: a commune's display parents; an EPCI's, département's or
+    région's own code and, above it, the département and région most of its communes are in. One query."""
+    if territory.kind == TerritoryKind.COMMUNE:
+        parents = [pk for pk in (territory.epci_id, territory.departement_id, territory.region_id) if pk]
+        codes = dict(Territory.objects.filter(pk__in=parents).values_list("kind", "code"))
+        return {
+            "epci_code": codes.get(TerritoryKind.EPCI, ""),
+            "departement_code": codes.get(TerritoryKind.DEPARTEMENT, ""),
+            "region_code": codes.get(TerritoryKind.REGION, ""),
+        }
+    field = WATCHED_PARENT[territory.kind]
+    main = (
+        Territory.objects.filter(kind=TerritoryKind.COMMUNE, **{field: territory})
+        .values("departement__code", "region__code")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "departement__code")
+        .first()
+    ) or {}
     return {
-        "epci_code": codes.get(TerritoryKind.EPCI, ""),
-        "departement_code": codes.get(TerritoryKind.DEPARTEMENT, ""),
-        "region_code": codes.get(TerritoryKind.REGION, ""),
+        "epci_code": territory.code if territory.kind == TerritoryKind.EPCI else "",
+        "departement_code": territory.code
+        if territory.kind == TerritoryKind.DEPARTEMENT
+        else ("" if territory.kind == TerritoryKind.REGION else main.get("departement__code") or ""),
+        "region_code": territory.code if territory.kind == TerritoryKind.REGION else main.get("region__code") or "",
     }
 
 
@@ -45,8 +64,11 @@ def record(
     legal_form: str = "",
     day: datetime.date | None = None,
 ) -> None:
-    """Add one to the cell of each need expressed (one cell without need when none is given)."""
-    if commune is None or commune.kind != TerritoryKind.COMMUNE:
+    """Add one to the cell of each need expressed (one cell without need when none is given).
+
+    `commune` is where the need was expressed: a commune, or for a search by EPCI, département or région, that
+    territory itself (counted once, in its own cell: never spread over its communes)."""
+    if commune is None or (commune.kind != TerritoryKind.COMMUNE and commune.kind not in WATCHED_PARENT):
         return
     month = (day or timezone.localdate()).replace(day=1)
     place = _codes(commune)
@@ -56,8 +78,7 @@ def record(
         _increment(cell, place)
 
 
-CELL = ("month", "epci_code", "stage", "need", "legal_form", "signal", "unmet")
-COLUMNS = (*CELL, "departement_code", "region_code", "count")
+CELL = ("month", "epci_code", "departement_code", "region_code", "stage", "need", "legal_form", "signal", "unmet")
 
 
 def _increment(cell: dict, place: dict, model=NeedsWatchCount, cell_columns=CELL) -> None:
@@ -65,7 +86,7 @@ def _increment(cell: dict, place: dict, model=NeedsWatchCount, cell_columns=CELL
     concurrent requests never lose a count and a page's query count does not depend on the cell existing."""
     table = connection.ops.quote_name(model._meta.db_table)
     values = {**place, **cell, "count": 1}
-    columns = (*cell_columns, "departement_code", "region_code", "count")
+    columns = tuple(dict.fromkeys((*cell_columns, "departement_code", "region_code", "count")))
     sql = (
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "
         f"ON CONFLICT ({', '.join(cell_columns)}) DO UPDATE SET count = {table}.count + 1"
@@ -140,10 +161,10 @@ def _median(histogram: dict[int, int]) -> float | None:
 
 def nothing_in_person(offers, territory: Territory) -> bool:
     """True when none of these offers is reachable in person from the territory (a commune: the proximity rule;
-    a wider territory: when there is no offer at all)."""
+    an EPCI, a département or a région: when none of them is offered in person)."""
     if territory.kind == TerritoryKind.COMMUNE:
         return not offers.reachable_from(territory).exists()
-    return not offers.exists()
+    return not offers.filter(mode_presentiel=True).exists()
 
 
 def in_person_offers_exist(commune: Territory, stage) -> bool:

@@ -23,7 +23,8 @@ class NeedsWatchCount(models.Model):
 
     Unmet: no offer reachable in person (parcours, search), or a referral closed without help or declined.
     Written by directory/needs_watch.py only (an increment per event); `epci_code` is the EPCI's SIREN ("" for a
-    commune outside any EPCI), `departement_code` and `region_code` let the observatory sum without joins.
+    commune outside any EPCI, and for a search by département or région, counted in that territory's own cell),
+    `departement_code` and `region_code` let the observatory sum without joins (and tell those cells apart).
     """
 
     month = models.DateField(_("mois"))
@@ -42,7 +43,17 @@ class NeedsWatchCount(models.Model):
         verbose_name_plural = _("veille des besoins")
         constraints = [
             models.UniqueConstraint(
-                fields=["month", "epci_code", "stage", "need", "legal_form", "signal", "unmet"],
+                fields=[
+                    "month",
+                    "epci_code",
+                    "departement_code",
+                    "region_code",
+                    "stage",
+                    "need",
+                    "legal_form",
+                    "signal",
+                    "unmet",
+                ],
                 name="needs_watch_one_row_per_cell",
             )
         ]
