@@ -1,6 +1,6 @@
 from .bulk_write import BulkWrite
 from .embedding import EmbedOrigin
-from .needs_watch import DISCLOSURE_THRESHOLD, NeedSignal, NeedsWatchCount
+from .needs_watch import DISCLOSURE_THRESHOLD, NeedSignal, NeedsWatchCount, ReferralEvent, ReferralWatchCount
 from .reach import CommuneReach, ReachStatus, ReachSummary, WhiteZoneRun
 from .structure import (
     CALL_DATE_FIELDS,
@@ -47,6 +47,8 @@ __all__ = [
     "EmbedOrigin",
     "NeedSignal",
     "NeedsWatchCount",
+    "ReferralEvent",
+    "ReferralWatchCount",
     "KIND_NARROWNESS",
     "STALE_AFTER",
     "Fee",

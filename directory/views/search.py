@@ -92,9 +92,13 @@ def search(request):
     return render(request, "directory/search.html", context)
 
 
+WATCHED_KINDS = (TerritoryKind.COMMUNE, TerritoryKind.EPCI, TerritoryKind.DEPARTEMENT, TerritoryKind.REGION)
+
+
 def _watch_needs(filterset, territory):
-    """A search by territory finding nothing in person counts in the needs watch (codes and slugs only)."""
-    if territory.kind != TerritoryKind.COMMUNE or not needs_watch.nothing_in_person(filterset.qs, territory):
+    """A search by territory finding nothing in person counts in the needs watch (codes and slugs only): by commune,
+    in its EPCI's cell; by EPCI, département or région, once in that territory's own cell."""
+    if territory.kind not in WATCHED_KINDS or not needs_watch.nothing_in_person(filterset.qs, territory):
         return
     data = filterset.form.cleaned_data
     stages = list(data.get("stage") or ())

@@ -249,14 +249,20 @@ def _sections(ids: set[int], events: Events, today: datetime.date) -> dict[str, 
 
 
 def send_digest(subscription: AlertSubscription, *, now: datetime.datetime, events_cache: dict) -> bool:
-    """Write this subscription's digest for today (at most one a day); True when an e-mail was written."""
+    """Write this subscription's digest for today (at most one a day); True when an e-mail was written.
+
+    `events_cache` is the run's: the events since a moment, and the matches of a (kind, query, since)."""
     today = timezone.localdate(now)
     since = subscription.checked_until or subscription.confirmed_at
     if since not in events_cache:
         events_cache[since] = events_since(since, today=today)
     events = events_cache[since]
-    ids = matching_ids(subscription, events.ids, today=today)
-    sections = _sections(ids, events, today) if ids else {}
+    # Many subscriptions share a query (and a `since`): matched once, their sections read once (the run's cache).
+    query = (subscription.kind, subscription.query, since)
+    if query not in events_cache:
+        ids = matching_ids(subscription, events.ids, today=today)
+        events_cache[query] = (ids, _sections(ids, events, today) if ids else {})
+    ids, sections = events_cache[query]
     counts = {name: len(offers) for name, offers in sections.items() if offers}
     try:
         with transaction.atomic():

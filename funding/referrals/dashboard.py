@@ -1,6 +1,6 @@
 """The agent's dashboard (/orientations/tableau-de-bord/): the referrals they may see, their territory's needs
-watch and its stale offers. Every list is scoped by the requester (selectors.referrals_visible_to and the
-agent's own territories)."""
+watch, white zones (the stored ones, support_chain/white_zones.py) and its stale offers. Every list is scoped by
+the requester (selectors.referrals_visible_to and the agent's own territories)."""
 
 import statistics
 
@@ -12,6 +12,7 @@ from django.shortcuts import render
 from directory import needs_watch
 from directory.models import Offer, Territory, TerritoryKind
 from support_chain.models import Need, Stage
+from support_chain.observatory.selectors import white_zones
 
 from .models import LineStatus, Outcome, ReferralLine
 from .selectors import referrals_visible_to
@@ -79,6 +80,15 @@ def agent_dashboard(request):
             row["stage_name"] = stages.get(row["stage"], row["stage"]) or "—"
             row["need_name"] = needs.get(row["need"], row["need"]) or "—"
         stale = Offer.objects.published().stale().within(root).select_related("structure").order_by("last_verified_at")
-        territories.append({"territory": root, "watched": watched, "needs": rows, "stale": list(stale[:STALE_LIMIT])})
+        zones = white_zones(watched) if watched else None
+        territories.append(
+            {
+                "territory": root,
+                "watched": watched,
+                "needs": rows,
+                "white_zones": zones,
+                "stale": list(stale[:STALE_LIMIT]),
+            }
+        )
     context = {"figures": referral_figures(request.user), "territories": territories}
     return render(request, "referrals/agent_dashboard.html", context)

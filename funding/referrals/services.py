@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Email, EmailStatus
 from directory import needs_watch
-from directory.models import NeedSignal, Offer
+from directory.models import NeedSignal, Offer, ReferralEvent
 
 from . import emails
 from .emails import email_group
@@ -288,7 +288,11 @@ def referral_confirm_holder_email(*, referral: Referral) -> Referral:
 
 def _move(line: ReferralLine, to_status: str, *, by_user=None, by_label: str, note: str = "", **changes):
     """Move a line along an allowed transition: locked, timestamped, attributed and logged."""
-    line = ReferralLine.objects.select_for_update().select_related("referral", "offer__structure").get(pk=line.pk)
+    line = (
+        ReferralLine.objects.select_for_update(of=("self", "referral", "offer", "offer__structure"))
+        .select_related("referral__commune", "offer__structure")
+        .get(pk=line.pk)
+    )
     if not is_allowed(line.status, to_status):
         raise TransitionNotAllowed(
             _("Cette orientation est « %(current)s » : elle ne peut pas passer à « %(target)s »."),
@@ -299,7 +303,8 @@ def _move(line: ReferralLine, to_status: str, *, by_user=None, by_label: str, no
     from_status = line.status
     line.status = to_status
     setattr(line, TIMESTAMP_FIELD[to_status], now)
-    if to_status in (LineStatus.ACCEPTED, LineStatus.DECLINED) and not line.answered_at:
+    first_answer = to_status in (LineStatus.ACCEPTED, LineStatus.DECLINED) and not line.answered_at
+    if first_answer:
         line.answered_at = now
     for field, value in changes.items():
         setattr(line, field, value)
@@ -308,8 +313,19 @@ def _move(line: ReferralLine, to_status: str, *, by_user=None, by_label: str, no
     ReferralTransition.objects.create(
         line=line, from_status=from_status, to_status=to_status, at=now, by_user=by_user, by_label=by_label, note=note
     )
+    _count_referral_event(line, to_status, first_answer=first_answer)
     logger.info("referral line %s: %s -> %s", line.pk, from_status, to_status)
     return line
+
+
+def _count_referral_event(line: ReferralLine, to_status: str, *, first_answer: bool) -> None:
+    """The anonymous referral figures of the observatory (directory/needs_watch.py): one count per event."""
+    commune = line.referral.commune
+    if first_answer:
+        delay = line.answered_at - line.sent_at if line.sent_at else None
+        needs_watch.record_referral(commune=commune, event=ReferralEvent.ANSWERED, answered_after=delay)
+    outcome = line.outcome if to_status == LineStatus.CLOSED else ""
+    needs_watch.record_referral(commune=commune, event=to_status, outcome=outcome)
 
 
 @transaction.atomic

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from directory import needs_watch
-from directory.models import STALE_AFTER, Offer, Territory, TerritoryKind
+from directory.models import STALE_AFTER, Offer, ReachStatus, ReachSummary, ReferralEvent, Territory, TerritoryKind
 from support_chain.models import Need, Stage, SupportLevel
 
 CACHE_SECONDS = 3600
@@ -132,6 +132,77 @@ def needs(territory: Territory, quarter: Quarter) -> Table:
     return table
 
 
+def white_zones(territory: Territory) -> Table:
+    """Inhabitants without in-person support per stage, from the stored white zones (ReachSummary: a few rows)."""
+    stored = {
+        (stage_id, status): (population, communes)
+        for stage_id, status, population, communes in ReachSummary.objects.filter(territory=territory).values_list(
+            "stage_id", "status", "population", "communes"
+        )
+    }
+    rows = []
+    if stored:
+        for stage in Stage.objects.order_by("position"):
+            remote = stored.get((stage.pk, ReachStatus.REMOTE_ONLY), (0, 0))
+            none = stored.get((stage.pk, ReachStatus.NONE), (0, 0))
+            in_person = stored.get((stage.pk, ReachStatus.IN_PERSON), (0, 0))
+            without = remote[0] + none[0]
+            everyone = without + in_person[0]
+            share = f"{round(100 * without / everyone)} %" if everyone else "—"
+            rows.append([stage.name, without, remote[0], none[0], remote[1] + none[1], share])
+    table = Table(
+        "zones-blanches",
+        _("Population sans accompagnement en présentiel à proximité, par étape"),
+        [
+            _("Étape"),
+            _("Habitants sans présentiel"),
+            _("dont à distance seulement"),
+            _("dont aucun accompagnement"),
+            _("Communes sans présentiel"),
+            _("Part des habitants"),
+        ],
+        rows,
+    )
+    table.chart = _chart(rows, 1)
+    return table
+
+
+def _hidden_small(count: int) -> str:
+    return needs_watch.shown(count) if count else "0"
+
+
+def referrals(territory: Territory, quarter: Quarter) -> Table:
+    """Referral lines sent, answered, accepted, declined, expired, closed (by outcome) in the quarter, and the median
+    time to first answer, from the anonymous referral figures (directory's ReferralWatchCount)."""
+    from_outcome = {"supported": _("Accompagné"), "funded": _("Financé"), "no_aid": _("Pas d'aide disponible")}
+    from_outcome.update(unreachable=_("Injoignable"), reoriented=_("Réorienté vers une autre offre"))
+    figures = needs_watch.referral_totals(
+        territory=None if territory.kind == TerritoryKind.COUNTRY else territory,
+        since=quarter.start,
+        until=quarter.end,
+    )
+    events, outcomes = figures["events"], figures["outcomes"]
+    rows = []
+    if events:
+        rows = [[str(event.label), _hidden_small(events.get(event.value, 0))] for event in ReferralEvent]
+        for value, label in from_outcome.items():
+            rows.append([_("Clôturées : %(outcome)s") % {"outcome": label}, _hidden_small(outcomes.get(value, 0))])
+        median = figures["median_hours"]
+        days = f"{median / 24:.1f}".replace(".", ",") if median is not None else "—"
+        rows.append([_("Délai médian de première réponse (jours)"), days])
+    table = Table(
+        "orientations",
+        _("Orientations envoyées, réponses et issues (%(quarter)s)") % {"quarter": quarter.label},
+        [_("Lignes d'orientation"), _("Nombre")],
+        rows,
+    )
+    counted = rows[:-1]
+    table.chart = _chart([[r[0], int(r[1]) if r[1].isdigit() else 0] for r in counted], 1)
+    for bar, row in zip(table.chart, counted, strict=True):
+        bar["value"] = row[1]
+    return table
+
+
 def freshness(territory: Territory) -> Table:
     since = timezone.now() - STALE_AFTER
     figures = _offers(territory).aggregate(total=Count("pk"), fresh=Count("pk", filter=Q(last_verified_at__gte=since)))
@@ -147,7 +218,13 @@ def figures(territory: Territory, quarter: Quarter) -> list[Table]:
     key = f"observatory:{territory.key}:{quarter}"
     tables = cache.get(key)
     if tables is None:
-        tables = [offers_by_stage(territory), needs(territory, quarter), freshness(territory)]
+        tables = [
+            offers_by_stage(territory),
+            white_zones(territory),
+            needs(territory, quarter),
+            referrals(territory, quarter),
+            freshness(territory),
+        ]
         cache.set(key, tables, CACHE_SECONDS)
     return tables
 

@@ -94,6 +94,30 @@ def test_a_search_by_commune_finding_nothing_in_person_counts(client):
     assert NeedsWatchCount.objects.count() == 1
 
 
+def test_a_search_by_epci_or_departement_finding_nothing_in_person_counts_once_in_that_territorys_cell(client):
+    OfferFactory(coverage=["DEP-23"], stages=["emergence"], mode_distance=True)  # online only
+    search = reverse("directory:search")
+    client.get(search, {"territory": "EPCI-200044014", "stage": "emergence"})
+    client.get(search, {"territory": "DEP-23", "stage": "emergence"})
+    client.get(search, {"territory": "DEP-23", "stage": "emergence"})
+    client.get(search, {"territory": "REG-75", "stage": "emergence"})
+    found = [(c["epci_code"], c["departement_code"], c["region_code"], c["count"]) for c in cells()]
+    assert sorted(found) == [("", "", "75", 1), ("", "23", "75", 2), ("200044014", "23", "75", 1)]
+    assert {(c["signal"], c["stage"], c["unmet"]) for c in cells()} == {("search_nothing", "emergence", True)}
+
+    # Each territory's page sums its own cell and those under it; the EPCI's page does not see the département's.
+    creuse = needs_watch.totals(territory=commune(FAUX).departement, by=("stage",))
+    assert [(row["stage"], row["expressed"]) for row in creuse] == [("emergence", 3)]
+    epci = needs_watch.totals(territory=commune(FAUX).epci, by=("stage",))
+    assert [(row["stage"], row["expressed"]) for row in epci] == [("emergence", 1)]
+
+    # An offer in person for the stage in the département: its searches no longer count.
+    in_person_offer(stages=["emergence"])
+    client.get(search, {"territory": "DEP-23", "stage": "emergence"})
+    client.get(search, {"territory": "COM-75056"})  # a commune outside: counted in its own cell (not Creuse's)
+    assert sum(c["count"] for c in cells() if c["departement_code"] == "23") == 3
+
+
 def test_referrals_declined_or_closed_without_aid_count_as_unmet():
     referral = make_referral(
         OfferFactory(email="a@structure-essai.fr"),

@@ -7,6 +7,7 @@ import io
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.urls import reverse
 
 from directory import needs_watch
@@ -67,3 +68,92 @@ def test_france_page_and_unknown_or_unobserved_territories(client, observed):
     assert client.get(reverse("observatory:detail", args=["COM-23077"])).status_code == 404
     assert client.get(reverse("observatory:detail", args=["REG-00"])).status_code == 404
     assert client.get(reverse("observatory:index"), {"format": "csv", "table": "x"}).status_code == 404
+
+
+def test_population_without_in_person_support_per_stage_from_the_stored_white_zones(client):
+    from django.db.models import Sum
+
+    from directory.models import CommuneReach, ReachStatus, Territory
+    from support_chain.white_zones import compute_white_zones
+
+    gueret = commune("23096")
+    OfferFactory(
+        structure=StructureFactory(commune=gueret, latitude=gueret.latitude, longitude=gueret.longitude),
+        mode_presentiel=True,
+        coverage=["COM-23096"],
+        stages=["emergence"],
+    )
+    url = reverse("observatory:detail", args=["DEP-23"])
+    before = html.unescape(client.get(url, {"trimestre": "2026-T1"}).content.decode())
+    assert "Population sans accompagnement en présentiel" in before
+    assert (
+        "Aucune donnée pour ce territoire" in before.split("Population sans accompagnement")[1].split("</section>")[0]
+    )
+
+    compute_white_zones(region=Territory.objects.get(key="REG-75"))
+    cache.clear()  # the pages' figures are cached for an hour
+    creuse = CommuneReach.objects.filter(commune__departement__key="DEP-23")
+    without = creuse.filter(stage__slug="emergence").exclude(status=ReachStatus.IN_PERSON)
+    population = without.aggregate(n=Sum("commune__population"))["n"]
+    everyone = creuse.filter(stage__slug="emergence").aggregate(n=Sum("commune__population"))["n"]
+    assert 0 < population < everyone  # Guéret has its offer in person, most of the Creuse has none
+    consolidation = creuse.filter(stage__slug="consolidation").aggregate(n=Sum("commune__population"))["n"]
+
+    response = client.get(url, {"trimestre": "2026-T1", "format": "csv", "table": "zones-blanches"})
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][:2] == ["Étape", "Habitants sans présentiel"]
+    emergence = next(row for row in rows if row[0] == "Émergence")
+    assert emergence[1] == str(population) and emergence[4] == str(without.count())
+    assert emergence[5] == f"{round(100 * population / everyone)} %"
+    assert next(row for row in rows if row[0] == "Consolidation")[1:4] == [str(consolidation), "0", str(consolidation)]
+    page = html.unescape(client.get(url, {"trimestre": "2026-T1"}).content.decode())
+    assert f"<title>Émergence : {population}</title>" in page  # the chart's bar
+    assert f'<th scope="row">Émergence</th><td>{population}</td>' in page  # the accessible table
+
+
+def test_referral_figures_sent_answered_accepted_outcomes_and_median_time_to_first_answer(client):
+    from funding.referrals.services import line_accept, line_close, line_decline
+    from tests.factories import make_referral
+
+    def at(day, hour=10):
+        return time_machine.travel(datetime.datetime(2026, 2, day, hour, tzinfo=datetime.UTC), tick=False)
+
+    offers = [OfferFactory(email=f"accueil{n}@structure-essai.fr") for n in range(6)]
+    with at(2):
+        referral = make_referral(*offers)  # Niort: CA du Niortais, Deux-Sèvres, Nouvelle-Aquitaine
+        make_referral(OfferFactory(email="caen@structure-essai.fr"), commune_code="14118")  # Caen: elsewhere
+    lines = list(referral.lines.order_by("pk"))
+    with at(3):  # three first answers after 24 h
+        for line in lines[:3]:
+            line_accept(line=line)
+    with at(6):  # three after 96 h: the median of 24, 24, 24, 96, 96, 96 is 60 h, 2.5 days
+        for line in lines[3:5]:
+            line_accept(line=line)
+        line_decline(line=lines[5], reason="no_capacity")
+    with at(10):
+        line_close(line=lines[0], outcome="funded", funded_amount=5000)
+        line_close(line=lines[1], outcome="no_aid")
+
+    def figures(key):
+        url = reverse("observatory:detail", args=[key])
+        response = client.get(url, {"trimestre": "2026-T1", "format": "csv", "table": "orientations"})
+        return dict(csv.reader(io.StringIO(response.content.decode())))
+
+    niortais = figures("EPCI-200041317")
+    assert niortais["Envoyée"] == "6" and niortais["Première réponse"] == "6" and niortais["Prise en charge"] == "5"
+    assert niortais["Déclinée"] == "moins de 5" and niortais["Sans réponse (expirée)"] == "0"
+    assert niortais["Clôturée"] == "moins de 5" and niortais["Clôturées : Financé"] == "moins de 5"
+    assert niortais["Clôturées : Accompagné"] == "0"
+    assert niortais["Délai médian de première réponse (jours)"] == "2,5"
+    assert figures("DEP-79") == niortais
+    assert figures("DEP-14")["Envoyée"] == "moins de 5"  # Caen's one line, in its own département
+    assert figures("FR")["Envoyée"] == "7"
+    later = client.get(
+        reverse("observatory:detail", args=["DEP-79"]),
+        {"trimestre": "2026-T2", "format": "csv", "table": "orientations"},
+    )
+    assert list(csv.reader(io.StringIO(later.content.decode()))) == [["Lignes d'orientation", "Nombre"]]
+    page = html.unescape(
+        client.get(reverse("observatory:detail", args=["DEP-79"]), {"trimestre": "2026-T1"}).content.decode()
+    )
+    assert "<title>Envoyée : 6</title>" in page and '<th scope="row">Prise en charge</th><td>5</td>' in page

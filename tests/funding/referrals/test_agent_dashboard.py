@@ -40,3 +40,24 @@ def test_only_agents_open_it(client):
     assert client.get(DASHBOARD).status_code == 403
     client.logout()
     assert client.get(DASHBOARD).status_code == 302  # to the login page
+
+
+def test_the_agent_sees_their_territorys_white_zones(client):
+    from django.db.models import Sum
+
+    from directory.models import CommuneReach, ReachStatus, Territory
+    from support_chain.white_zones import compute_white_zones
+
+    agent = make_agent("EPCI-200041317")
+    client.force_login(agent)
+    before = html.unescape(client.get(DASHBOARD).content.decode())
+    assert "Zones blanches : CA du Niortais" in before and "pas encore été calculées" in before
+
+    compute_white_zones(region=Territory.objects.get(key="REG-75"))
+    niortais = CommuneReach.objects.filter(commune__epci__key="EPCI-200041317", stage__slug="emergence")
+    population = niortais.exclude(status=ReachStatus.IN_PERSON).aggregate(n=Sum("commune__population"))["n"]
+    assert population > 0
+    page = html.unescape(client.get(DASHBOARD).content.decode())
+    zones = page.split('data-table="zones-blanches"')[1].split("</table>")[0]
+    assert f'<th scope="row">Émergence</th><td>{population}</td>' in zones
+    assert "pas encore été calculées" not in zones
