@@ -23,6 +23,7 @@ setup: install
 	@$(MANAGE) migrate --noinput || { echo "migrate failed. A var/guichet.sqlite3 made before the apps were reorganised (accounts/, curation/) cannot be migrated: 'make clean' then 'make run' builds it again." >&2; exit 1; }
 	$(MANAGE) load_territories
 	$(MANAGE) load_demo
+	$(MANAGE) load_demo_curators
 	$(MANAGE) compute_white_zones
 
 run: setup
