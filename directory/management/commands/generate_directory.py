@@ -185,8 +185,11 @@ class Command(BaseCommand):
             permanences.add((place, rng.choice(supports[region])))
         insert_many(
             Permanence._meta.db_table,
-            ["place_id", "host_id", "schedule", "note"],
-            [(place, host, "le 1er mardi du mois, de 9 h à 12 h", "") for place, host in sorted(permanences)],
+            ["place_id", "host_id", "schedule", "opening_hours", "note"],
+            [
+                (place, host, "le 1er mardi du mois, de 9 h à 12 h", "Tu[1] 09:00-12:00", "")
+                for place, host in sorted(permanences)
+            ],
             progress,
             "Permanences",
         )
