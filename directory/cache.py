@@ -116,6 +116,11 @@ def public_etag(request, *args, **kwargs) -> str | None:
     return f'"{version}-{timezone.localdate().isoformat()}"'
 
 
+def dont_keep(request) -> None:
+    """The page this request renders has an effect each time it is seen (a needs-watch count): never keep it."""
+    request.page_not_kept = True
+
+
 # The one per-visitor value of a kept page: the CSRF token of its forms (« Ajouter à ma sélection » on every page).
 # It is kept as a marker and each visitor gets their own token in its place.
 CSRF_VALUE = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
@@ -155,7 +160,7 @@ def cache_public_page(view):
             token = get_token(request).encode()  # sets the visitor's CSRF cookie when they have none yet
             return HttpResponse(content.replace(b"__csrf_token__", token), content_type=content_type)
         response = view(request, *args, **kwargs)
-        personal = getattr(request, "_csp_nonce", None)
+        personal = getattr(request, "_csp_nonce", None) or getattr(request, "page_not_kept", False)
         if response.status_code == 200 and not response.streaming and not personal:
             try:
                 content = CSRF_VALUE.sub(CSRF_MARKER, response.content)

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import condition, require_GET
 
 from directory import needs_watch
-from directory.cache import cache_public_page, cached, public_etag
+from directory.cache import cache_public_page, cached, dont_keep, public_etag
 from directory.filters import OfferFilter, Sort
 from directory.models import NeedSignal, Offer, Territory, TerritoryKind
 
@@ -88,18 +88,19 @@ def search(request):
         ],
     }
     if valid and context["territory"] is not None and request.GET.get("page", "1") == "1":
-        _watch_needs(filterset, context["territory"])
+        _watch_needs(request, filterset, context["territory"])
     return render(request, "directory/search.html", context)
 
 
 WATCHED_KINDS = (TerritoryKind.COMMUNE, TerritoryKind.EPCI, TerritoryKind.DEPARTEMENT, TerritoryKind.REGION)
 
 
-def _watch_needs(filterset, territory):
+def _watch_needs(request, filterset, territory):
     """A search by territory finding nothing in person counts in the needs watch (codes and slugs only): by commune,
     in its EPCI's cell; by EPCI, département or région, once in that territory's own cell."""
     if territory.kind not in WATCHED_KINDS or not needs_watch.nothing_in_person(filterset.qs, territory):
         return
+    dont_keep(request)  # each such search counts: its page is rendered every time
     data = filterset.form.cleaned_data
     stages = list(data.get("stage") or ())
     needs_watch.record(
