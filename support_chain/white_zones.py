@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from celery import current_app, signature
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
@@ -249,7 +249,9 @@ def compute_white_zones(
     with transaction.atomic():
         stale = CommuneReach.objects.all()
         if region is not None:
-            stale = stale.filter(commune__region=region)
+            # `commune_id IN (the région's communes)`, not a join: the table was often just written in this very
+            # transaction, and without fresh statistics PostgreSQL would plan a join of it with itself row by row.
+            stale = stale.filter(commune_id__in=Territory.objects.filter(region=region).values("pk"))
         stale._raw_delete(stale.db)  # no signal nor cascade to honour: a plain DELETE … WHERE
         insert_many(
             CommuneReach._meta.db_table,
@@ -258,6 +260,9 @@ def compute_white_zones(
             progress,
             "Enregistrement",
         )
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:  # fresh statistics for the summary's join that follows, and pages
+                cursor.execute(f"ANALYZE {CommuneReach._meta.db_table}")
         _summarise(region, progress)
         WhiteZoneRun.objects.create(
             region=region, radius_km=radius, communes=len(commune_ids), started_at=started, finished_at=timezone.now()
