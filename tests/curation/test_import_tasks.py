@@ -39,8 +39,9 @@ def test_an_upload_is_checked_by_a_task_and_the_page_follows_it(client, curator,
     assert response["Location"] == reverse("curation:import_detail", args=[batch.pk])
     assert batch.status == ImportStatus.CHECKING and len(queued) == 1
     waiting = page(client, batch)
-    # The page refreshes itself (no JavaScript needed) and says nothing is written yet.
-    assert '<meta http-equiv="refresh" content="2">' in waiting
+    # The page updates its progress by itself (static/js/refresh-while-busy.js; without JavaScript, its link) and
+    # says nothing is written yet.
+    assert 'data-refresh-seconds="2"' in waiting and "refresh-while-busy.js" in waiting
     assert "Vérification du fichier en cours" in waiting and "Confirmer l'import" not in waiting
     # Midway, the row holds the task's progress, which the page shows.
     ImportBatch.objects.filter(pk=batch.pk).update(progress_done=600, progress_total=2400)

@@ -96,6 +96,7 @@ def test_the_email_travels_through_the_real_broker(client, django_capture_on_com
     from celery.contrib.testing.worker import start_worker
 
     assert not app.conf.task_always_eager
+    app.control.purge()  # what earlier tests left queued (a white-zone computation…) would come first in this worker
     # Queue first: the in-thread worker's Django fixup closes the test's database connection when it starts.
     with django_capture_on_commit_callbacks(execute=True):
         send(client)
