@@ -96,7 +96,7 @@ def test_holder_composes_one_dossier_for_three_offers(site, browser, width):
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_curator_publishes_a_submission_and_imports_a_file(site, browser, width, tmp_path):
+def test_curator_publishes_a_submission_and_imports_a_file(site, browser, width, tmp_path, eager_celery):
     curator = make_curator("REG-75", email="claude@cress-na.org")
     page = open_page(browser, width)
     sign_in(page, site, curator.email)
