@@ -13,6 +13,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from directory.cache import cached
 from directory.models import (
     DISCLOSURE_THRESHOLD,
     NeedsWatchCount,
@@ -27,6 +28,11 @@ WATCHED_PARENT = {TerritoryKind.EPCI: "epci", TerritoryKind.DEPARTEMENT: "depart
 
 
 def _codes(territory: Territory) -> dict[str, str]:
+    """`_read_codes`, kept under the directory version (territories are part of it)."""
+    return cached("watch-codes", territory.pk, lambda: _read_codes(territory))
+
+
+def _read_codes(territory: Territory) -> dict[str, str]:
     """The EPCI, département and région codes of a cell: a commune's display parents; an EPCI's, département's or
     région's own code and, above it, the département and région most of its communes are in. One query."""
     if territory.kind == TerritoryKind.COMMUNE:
@@ -168,7 +174,12 @@ def nothing_in_person(offers, territory: Territory) -> bool:
 
 
 def in_person_offers_exist(commune: Territory, stage) -> bool:
-    return Offer.objects.published().for_stage(stage).reachable_from(commune).exists()
+    """Whether anything at this stage is reachable in person from the commune: kept under the directory version."""
+    return cached(
+        "in-person-exists",
+        (commune.pk, stage.pk),
+        lambda: Offer.objects.published().for_stage(stage).reachable_from(commune).exists(),
+    )
 
 
 def shown(count: int) -> str:

@@ -19,6 +19,7 @@ from django.db import connection
 from django.db.models import Q
 from django.urls import reverse
 
+from directory.cache import cached
 from directory.geo import proximity_radius_km
 from directory.models import Offer, OfferType, Permanence, PublicationStatus, TerritoryKind
 from directory.proximity import reachable_offers
@@ -148,9 +149,14 @@ def profile_territories(commune) -> tuple:
 
 
 def reachable_ids(commune, radius_km: float) -> frozenset:
-    """Ids of the public offers reachable in person from the commune (Offer.objects.reachable_from): one query."""
-    reachable = reachable_offers(Offer.objects.published(), commune, radius_km)
-    return frozenset(reachable.order_by().values_list("pk", flat=True))
+    """Ids of the public offers reachable in person from the commune (Offer.objects.reachable_from): one query,
+    kept under the directory version (every match of that commune reads the same set)."""
+
+    def compute():
+        reachable = reachable_offers(Offer.objects.published(), commune, radius_km)
+        return frozenset(reachable.order_by().values_list("pk", flat=True))
+
+    return cached("reachable-ids", (commune.pk, radius_km), compute)
 
 
 def build_profile(*, commune, stage, needs=(), legal_form=None, **details) -> Profile:

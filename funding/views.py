@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.throttle import Throttle, client_ip
 from directory import needs_watch
+from directory.cache import cache_public_page
 from directory.models import NeedSignal
 from funding import selectors, services
 from funding.forms import FIELD_NAMES, MULTIPLE_FIELDS, STEPS, ProfileForm, SendResultsForm
@@ -172,13 +173,30 @@ def results(request):
         "send_form": SendResultsForm(),
     }
     if rubric in RUBRICS:
-        # One rubric in full, page by page: the database ranks, only the page's offers are read.
-        matches = selectors.RankedMatches(profile, today=today, rubric=rubric)
-        page = Paginator(matches, RUBRIC_PAGE).get_page(request.GET.get("page"))
-        chosen = next(each for each in rubrics_of({}, {rubric: matches.count()}) if each.slug == rubric)
-        context.update(rubric=chosen, page=page, match_count=matches.count())
-        return render(request, "funding/results_rubric.html", context)
+        return _rubric(request, context, rubric)
+    # Each « mon parcours » shown counts in the needs watch, whether its page is computed or kept (below).
     _watch_needs(profile)
+    return _overview(request, context, query)
+
+
+@cache_public_page
+def _rubric(request, context, rubric):
+    """One rubric in full, page by page: the database ranks, only the page's offers are read (kept like
+    `_overview`; a rubric's page counts nothing in the needs watch)."""
+    profile = context["profile"]
+    matches = selectors.RankedMatches(profile, today=context["today"], rubric=rubric)
+    page = Paginator(matches, RUBRIC_PAGE).get_page(request.GET.get("page"))
+    chosen = next(each for each in rubrics_of({}, {rubric: matches.count()}) if each.slug == rubric)
+    context.update(rubric=chosen, page=page, match_count=matches.count())
+    return render(request, "funding/results_rubric.html", context)
+
+
+@cache_public_page
+def _overview(request, context, query):
+    """The results' overview: the first offers of each rubric, the next stage, the permanences near. What it shows
+    depends on the profile (the query string), the directory and the day only, so an anonymous visitor's page is
+    kept under the directory version (`cache_public_page`); a signed-in holder's (save form) never is."""
+    profile, today = context["profile"], context["today"]
     first, totals = selectors.match_preview(profile, today=today, per_rubric=RUBRIC_PREVIEW)
     rubrics = rubrics_of(first, totals)
     for each in rubrics:

@@ -3,9 +3,11 @@
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import condition, require_GET
 
+from directory.cache import cache_public_page, cached, public_etag
 from directory.forms import territory_label
 from directory.models import Territory, TerritoryKind
 from support_chain.forms import CHAIN_KINDS, ChainSearchForm
@@ -23,6 +25,8 @@ def chain_index(request):
 
 
 @require_GET
+@condition(etag_func=public_etag)
+@cache_public_page
 def chain_detail(request, key):
     territory = get_object_or_404(
         Territory.objects.select_related("departement", "region", "epci"), key=key, is_active=True
@@ -30,7 +34,8 @@ def chain_detail(request, key):
     if territory.kind not in CHAIN_KINDS:
         raise Http404
     stage_slug = request.GET.get("stage", "")
-    territory_chain = chain(territory)
+    # What the page lists depends on the directory (its version keys the cache) and the day (calls close).
+    territory_chain = cached("chain", (territory.pk, timezone.localdate().isoformat()), lambda: chain(territory))
     steps = territory_chain.steps
     current = next((step.stage for step in steps if step.stage.slug == stage_slug), None)
     form = ChainSearchForm(initial={"territory": territory, "key": territory.key, "stage": current})

@@ -165,3 +165,38 @@ def test_a_kept_search_page_runs_no_query_and_a_signed_in_one_no_count(public, c
         response = client.get(SEARCH, params)
     assert response.context["page"].paginator.count == 3
     assert not any("COUNT(" in query["sql"].upper() for query in captured.captured_queries)
+
+
+def chain_titles(client, key) -> set[str]:
+    """The offers a chain page lists, read from its HTML (a kept page has no template context)."""
+    response = client.get(reverse("support_chain:chain_detail", args=[key]))
+    assert response.status_code == 200
+    titles = re.findall(r'<a href="/directory/offres/\d+/">([^<]*)</a>', response.content.decode())
+    return {html.unescape(title) for title in titles}
+
+
+def test_a_chain_page_is_kept_until_the_next_write(public, django_assert_num_queries):
+    offer = OfferFactory(title="Couveuse locale", stages=["creation"], coverage=["DEP-23"])
+    keys = ("COM-23077", commune("23077").epci.key, "DEP-23")
+    for key in keys:
+        assert chain_titles(public, key) == {"Couveuse locale"}
+    with django_assert_num_queries(0):  # kept under the directory version
+        assert chain_titles(public, "COM-23077") == {"Couveuse locale"}
+    OfferFactory(title="Nouvelle coopérative", stages=["emergence"], coverage=["FR"])
+    for key in keys:
+        assert chain_titles(public, key) == {"Couveuse locale", "Nouvelle coopérative"}
+    offer.status = PublicationStatus.DRAFT
+    offer.save()
+    assert chain_titles(public, "DEP-23") == {"Nouvelle coopérative"}
+    Offer.objects.filter(pk=offer.pk).update(status=PublicationStatus.PUBLISHED)  # no signal: update() bumps itself
+    assert chain_titles(public, "DEP-23") == {"Couveuse locale", "Nouvelle coopérative"}
+
+
+def test_a_chain_page_answers_a_conditional_get_and_a_visitor_with_a_session_gets_it_computed(public, client):
+    OfferFactory(title="Étiquetée", coverage=["DEP-23"])
+    url = reverse("support_chain:chain_detail", args=["DEP-23"])
+    etag = public.get(url)["ETag"]
+    assert public.get(url, headers={"if-none-match": etag}).status_code == 304
+    client.force_login(make_curator("REG-75"))
+    response = client.get(url)
+    assert not response.has_header("ETag") and "Étiquetée" in response.content.decode()

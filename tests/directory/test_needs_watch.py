@@ -81,6 +81,23 @@ def test_a_parcours_with_an_offer_in_person_counts_as_met(client):
     assert (cell["need"], cell["unmet"], cell["count"]) == ("", False, 1)
 
 
+def test_a_kept_parcours_page_still_counts_and_a_write_changes_what_it_counts(client):
+    """An anonymous visitor's « mon parcours » is kept under the directory version, but each showing counts; what
+    decides « unmet » (help in person) is read again after a write."""
+    offer = in_person_offer(title="Permanence de Faux", stages=["emergence"])
+    query = {"commune": FAUX, "stage": "emergence"}
+    first = client.get(reverse("funding:results"), query)
+    second = client.get(reverse("funding:results"), query)
+    assert first.context is not None and second.context is None  # the second one is the kept page
+    assert "Permanence de Faux" in second.content.decode()
+    assert [(cell["unmet"], cell["count"]) for cell in cells()] == [(False, 2)]
+    offer.mode_presentiel = False
+    offer.mode_distance = True
+    offer.save()
+    client.get(reverse("funding:results"), query)
+    assert sorted((cell["unmet"], cell["count"]) for cell in cells()) == [(False, 2), (True, 1)]
+
+
 def test_a_search_by_commune_finding_nothing_in_person_counts(client):
     OfferFactory(coverage=["DEP-23"], stages=["emergence"], mode_distance=True)
     client.get(reverse("directory:search"), {"territory": f"COM-{FAUX}", "stage": "emergence", "q": "secret mot"})

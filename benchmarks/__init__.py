@@ -1,1 +1,0 @@
-"""Benchmarks: `make bench` (python -m benchmarks). Figures are printed, never asserted."""
