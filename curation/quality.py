@@ -158,9 +158,8 @@ class NotPast(Condition):
 class Fact(Condition):
     """A fact beyond the entry's columns: rows of another table whose `column` names the entry.
 
-    The scorer reads it from `facts[name]`; a page annotates it on its entries with `exists()` (a correlated EXISTS,
-    cheap for the rows of a page); a whole scope's SQL score tests it with `q()` (an IN subquery, which
-    quality_sql's docstring prefers for a scope)."""
+    The scorer reads it from `facts[name]`; a page annotates it on its entries with `exists()`, and a whole scope's
+    SQL score tests it with `q()`: the same correlated EXISTS, an index probe per entry (see quality_sql)."""
 
     name: str
     rows: Callable[[], QuerySet]
@@ -170,7 +169,7 @@ class Fact(Condition):
         return facts[self.name]
 
     def q(self, now):
-        return Q(pk__in=self.rows().values(self.column))
+        return Q(self.exists())
 
     def exists(self) -> Exists:
         return Exists(self.rows().filter(**{self.column: OuterRef("pk")}))
