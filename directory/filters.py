@@ -7,6 +7,8 @@ parameter are alternatives (?stage=emergence&stage=creation); different paramete
 
 import django_filters
 from django import forms
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.query import EmptyQuerySet
 from django.http import QueryDict
@@ -333,13 +335,7 @@ class OfferFilter(django_filters.FilterSet):
                 for facet in scalar:
                     for index, (value, _condition) in enumerate(conditions[facet]):
                         counts[facet][value] = totals[f"{facet}__{index}"]
-            for facet, through, column in (
-                ("stage", Offer.stages.through, "stage__slug"),
-                ("need", Offer.needs.through, "need__slug"),
-            ):
-                if facet in facets:
-                    rows = through.objects.filter(offer_id__in=ids).values(column).annotate(n=Count("offer_id"))
-                    counts[facet] = {row[column]: row["n"] for row in rows}
+            counts.update(_vocabulary_counts(ids, [facet for facet in ("stage", "need") if facet in facets]))
         return counts
 
     def _facet_conditions(self) -> dict[str, list[tuple[str, Q]]]:
@@ -472,3 +468,33 @@ class StructureFilter(OfferFilter):
         if data.get("sort") == Sort.DISTANCE and self.point is not None:
             return queryset.by_distance(*self.point)
         return queryset.order_by("name", "pk")
+
+
+def _vocabulary_counts(ids, facets: list[str]) -> dict[str, dict[str, int]]:
+    """{facet: {slug: number of offers}} of the stage and need facets over the offers `ids` (a values("pk")
+    queryset) selects, in one statement: the filtered ids are a common table expression that both counts read,
+    so the filters run once rather than once per facet."""
+    if not facets:
+        return {}
+    quote = connection.ops.quote_name
+    try:
+        ids_sql, params = ids.query.sql_with_params()
+    except EmptyResultSet:  # a filter that can match nothing (an empty choice list)
+        return {facet: {} for facet in facets}
+    branches = []
+    for facet in facets:
+        through = {"stage": Offer.stages.through, "need": Offer.needs.through}[facet]
+        field = through._meta.get_field(facet)
+        vocabulary = field.related_model._meta
+        branches.append(
+            f"SELECT '{facet}', v.{quote('slug')}, COUNT(*) FROM {quote(through._meta.db_table)} t"
+            f" INNER JOIN facet_ids f ON f.id = t.{quote('offer_id')}"
+            f" INNER JOIN {quote(vocabulary.db_table)} v ON v.{quote(vocabulary.pk.column)} = t.{quote(field.column)}"
+            f" GROUP BY v.{quote('slug')}"
+        )
+    counts: dict[str, dict[str, int]] = {facet: {} for facet in facets}
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH facet_ids (id) AS ({ids_sql}) " + " UNION ALL ".join(branches), params)
+        for facet, slug, n in cursor.fetchall():
+            counts[facet][slug] = n
+    return counts
