@@ -65,6 +65,20 @@ def _is_transactional(item) -> bool:
 
 
 @pytest.fixture
+def reference_data_restored():
+    """For a test that commits (a worker reads from its own connection): an earlier transactional test may have
+    flushed the reference data, and this one flushes it too: restore it before and after."""
+    from directory.services.territories import load_territories
+    from tests.reference_data import restore_reference_data
+
+    restore_reference_data()
+    load_territories(settings.TERRITORIES_FIXTURE)
+    yield
+    restore_reference_data()
+    load_territories(settings.TERRITORIES_FIXTURE)
+
+
+@pytest.fixture
 def territory():
     """Look a territory up by coverage code: territory("COM-23077")."""
     from directory.models import Territory

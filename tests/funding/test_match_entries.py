@@ -16,7 +16,6 @@ from funding.models import MatchEntry
 from support_chain.models import Need, Stage
 from tests.factories import OfferFactory, StructureFactory, UserFactory
 from tests.funding.conftest import LEVELS
-from tests.funding.referrals.test_outbox import reference_data_restored  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
 

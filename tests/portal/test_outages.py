@@ -12,20 +12,10 @@ from django.urls import reverse
 from accounts.models import Email, EmailStatus
 from accounts.outbox import publish
 from accounts.throttle import LOGIN_FAILURES
+from tests.broker import reset_broker_pool
 from tests.prod.stack import free_port
 
 pytestmark = pytest.mark.django_db
-
-
-def reset_broker_pool(app):
-    """Close the Celery app's connections and let the next publish open new ones (a closed pool refuses every
-    acquire, eager tasks included, for the rest of the test session)."""
-    from kombu import pools
-
-    app.pool.force_close_all()
-    pools.reset()  # kombu keeps one pool per broker address: forget the closed ones
-    app._pool = None
-    app.amqp._producer_pool = None
 
 
 @pytest.fixture

@@ -92,20 +92,6 @@ def test_the_flush_only_picks_e_mails_pending_for_a_while():
         assert pending_ids() == []
 
 
-@pytest.fixture
-def reference_data_restored():
-    """This test commits (the worker reads from its own connection): an earlier transactional test may have
-    flushed the reference data, and this one flushes it too: restore it before and after."""
-    from directory.services.territories import load_territories
-    from tests.reference_data import restore_reference_data
-
-    restore_reference_data()
-    load_territories(settings.TERRITORIES_FIXTURE)
-    yield
-    restore_reference_data()
-    load_territories(settings.TERRITORIES_FIXTURE)
-
-
 def wait_for(condition, timeout=20.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
