@@ -27,6 +27,7 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 
 logger = logging.getLogger(__name__)
 
@@ -149,7 +150,9 @@ def cache_public_page(view):
         # the same-site referrer is part of what the page is.
         referrer = urlsplit(request.headers.get("Referer", ""))
         came_from = f"{referrer.path}?{referrer.query}" if referrer.netloc == request.get_host() else ""
-        digest = hashlib.sha256(f"{request.get_full_path()}|{came_from}".encode()).hexdigest()[:32]
+        # The host too: a page may print its own address (« Imprimé depuis … »).
+        page = f"{request.get_host()}|{request.get_full_path()}|{came_from}"
+        digest = hashlib.sha256(page.encode()).hexdigest()[:32]
         key = f"directory:page:{etag.strip(chr(34))}:{digest}"
         try:
             kept = cache.get(key)
@@ -160,7 +163,11 @@ def cache_public_page(view):
             token = get_token(request).encode()  # sets the visitor's CSRF cookie when they have none yet
             return HttpResponse(content.replace(b"__csrf_token__", token), content_type=content_type)
         response = view(request, *args, **kwargs)
-        personal = getattr(request, "_csp_nonce", None) or getattr(request, "page_not_kept", False)
+        if getattr(request, "page_not_kept", False):
+            # Each showing counts (the needs watch): no browser keeps it to revalidate with a 304 either.
+            patch_cache_control(response, no_store=True)
+            return response
+        personal = getattr(request, "_csp_nonce", None)
         if response.status_code == 200 and not response.streaming and not personal:
             try:
                 content = CSRF_VALUE.sub(CSRF_MARKER, response.content)

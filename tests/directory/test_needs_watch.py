@@ -100,7 +100,10 @@ def test_a_kept_parcours_page_still_counts_and_a_write_changes_what_it_counts(cl
 
 def test_a_search_by_commune_finding_nothing_in_person_counts(client):
     OfferFactory(coverage=["DEP-23"], stages=["emergence"], mode_distance=True)
-    client.get(reverse("directory:search"), {"territory": f"COM-{FAUX}", "stage": "emergence", "q": "secret mot"})
+    response = client.get(
+        reverse("directory:search"), {"territory": f"COM-{FAUX}", "stage": "emergence", "q": "secret mot"}
+    )
+    assert "no-store" in response["Cache-Control"]  # each showing counts: never revalidated into a 304
     [cell] = cells()
     assert (cell["signal"], cell["stage"], cell["unmet"], cell["count"]) == ("search_nothing", "emergence", True, 1)
     assert "secret" not in str(cell)  # never the query's words
