@@ -1,7 +1,8 @@
 """The outbox: the one path for every e-mail of the project.
 
 `queue_email` writes the outbox row (accounts.models.Email) in the caller's transaction and hands it to Celery after
-commit; `send_emails` sends pending rows, each at most once; the beat flush re-queues what the broker could not
+commit (`queue_emails` writes many at once: a batch job's e-mails in a few statements, queued in tasks of
+ENQUEUE_BATCH); `send_emails` sends pending rows, each at most once; the beat flush re-queues what the broker could not
 take. `publish` queues a task without ever making a request wait on a dead broker: it opens its own connection
 with one quick retry and a short timeout; when the broker is unreachable it logs one line and returns False, and
 the caller relies on its durable record (the outbox row, the pending status…) for a later retry. Used after
@@ -25,6 +26,8 @@ CONNECT_TIMEOUT = 2.0
 # Queued by name: services never import tasks.
 SEND_EMAILS = "accounts.tasks.send_emails"
 MAX_ATTEMPTS = 8
+# Ids per send task when many e-mails are queued at once (the beat flush hands over as many).
+ENQUEUE_BATCH = 500
 SENT_RETENTION = datetime.timedelta(days=30)
 
 
@@ -62,26 +65,69 @@ def queue_email(
 
     Without a key every call writes a new e-mail. Return the new row, or None when there was no address or the
     key was already written."""
-    to = [address for address in to if address]
-    if not to:
-        logger.info("e-mail %s skipped: no address", kind)
+    row = outbox_row(
+        kind=kind, to=to, subject=subject, body=body, reply_to=reply_to, key=key, headers=headers, group=group
+    )
+    if row is None:
         return None
     email, created = Email.objects.get_or_create(
-        key=key or f"{kind}-{uuid.uuid4().hex}",
-        defaults={
-            "kind": kind,
-            "to": list(to),
-            "reply_to": list(reply_to),
-            "headers": dict(headers or {}),
-            "group": group,
-            "subject": " ".join(subject.split())[:300],
-            "body": body,
-        },
+        key=row.key, defaults={name: getattr(row, name) for name in OUTBOX_FIELDS if name != "key"}
     )
     if not created:
         return None
     transaction.on_commit(lambda: enqueue([email.pk]))
     return email
+
+
+OUTBOX_FIELDS = ("key", "kind", "to", "reply_to", "headers", "group", "subject", "body")
+
+
+def outbox_row(
+    *,
+    kind: str,
+    to: list[str],
+    subject: str,
+    body: str,
+    reply_to: list[str] = (),
+    key: str = "",
+    headers: dict | None = None,
+    group: str = "",
+) -> Email | None:
+    """The unsaved outbox row of one e-mail (for `queue_emails`); None, and a log line, when it has no address."""
+    to = [address for address in to if address]
+    if not to:
+        logger.info("e-mail %s skipped: no address", kind)
+        return None
+    return Email(
+        key=key or f"{kind}-{uuid.uuid4().hex}",
+        kind=kind,
+        to=list(to),
+        reply_to=list(reply_to),
+        headers=dict(headers or {}),
+        group=group,
+        subject=" ".join(subject.split())[:300],
+        body=body,
+    )
+
+
+def queue_emails(rows: list[Email]) -> list[int]:
+    """Write many outbox rows (from `outbox_row`) in the caller's transaction, each key at most once, and queue
+    their sending after commit, ENQUEUE_BATCH ids per task; return the ids of the rows written.
+
+    A key already in the outbox is left as it is and not queued again (what `queue_email` does for one)."""
+    rows = [row for row in rows if row is not None]
+    written = []
+    for start in range(0, len(rows), ENQUEUE_BATCH):
+        batch = {row.key: row for row in rows[start : start + ENQUEUE_BATCH]}
+        existing = set(Email.objects.filter(key__in=list(batch)).values_list("key", flat=True))
+        new = [row for key, row in batch.items() if key not in existing]
+        # ignore_conflicts: a concurrent writer of the same key wins, as with get_or_create.
+        Email.objects.bulk_create(new, ignore_conflicts=True)
+        ids = list(Email.objects.filter(key__in=[row.key for row in new]).order_by("pk").values_list("pk", flat=True))
+        if ids:
+            transaction.on_commit(lambda ids=ids: enqueue(ids))
+        written += ids
+    return written
 
 
 def enqueue(ids: list[int]) -> bool:

@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from directory.models import (
+    CALL_DATE_FIELDS,
     Fee,
     Mode,
     Offer,
@@ -210,14 +211,27 @@ def published_structures():
     )
 
 
+# What the records read of an offer, its structure, commune and instrument (`data_inclusion_service`,
+# `dispositif`): only these columns travel (loading the others, timestamps above all, cost a third of the export).
+# A column read but missing here costs one query per offer: tests/directory/test_opendata.py pins the queries.
+OFFER_COLUMNS = (
+    *"pk title description offer_type email url how_to_access esus_required fee amount_min amount_max".split(),
+    *"last_verified_at updated_at instrument__slug".split(),
+    *(mode.field_name for mode in Mode),
+    *CALL_DATE_FIELDS,
+    *"structure__name structure__siret structure__email structure__address structure__latitude".split(),
+    *"structure__longitude structure__commune__name structure__commune__code".split(),
+)
+
+
 def published_offers(**filters):
     """Published offers with their structure; their relations are read by `with_relations()`, not prefetched (the
     ORM's prefetch cost most of the national export's time)."""
     return (
         Offer.objects.published()
         .filter(**filters)
-        .defer("search_vector", "search_text", "structure__description", "structure__opening_hours")
         .select_related("structure__commune", "instrument")
+        .only(*OFFER_COLUMNS)
         .order_by("pk")
     )
 

@@ -159,10 +159,12 @@ def reachable_ids(commune, radius_km: float) -> frozenset:
     return cached("reachable-ids", (commune.pk, radius_km), compute)
 
 
-def build_profile(*, commune, stage, needs=(), legal_form=None, **details) -> Profile:
+def build_profile(*, commune, stage, needs=(), legal_form=None, for_ranking: bool = True, **details) -> Profile:
     """A Profile from cleaned values (model instances); `legal_form` may be a LegalForm or its slug.
 
     Two queries: the commune's territories, and the offers reachable in person from it (the ranking reads them).
+    `for_ranking=False` leaves the second out, for a profile only filtered by (`where()`: the hard filters do not
+    read the reachable offers).
     """
     slug = getattr(legal_form, "slug", legal_form) or None
     radius = details.pop("radius_km", None) or proximity_radius_km()
@@ -173,7 +175,7 @@ def build_profile(*, commune, stage, needs=(), legal_form=None, **details) -> Pr
         needs=tuple(needs),
         legal_form=slug,
         radius_km=radius,
-        reachable_ids=reachable_ids(commune, radius),
+        reachable_ids=reachable_ids(commune, radius) if for_ranking else frozenset(),
         **details,
     )
 

@@ -17,6 +17,7 @@ every EPCI, département, région, zone and France above those communes. The pag
 
 Refreshing: nightly (beat), by `manage.py compute_white_zones [--region REG-xx]`, and after imports and
 approvals through `request_white_zones_refresh`, debounced (one run per région per WHITE_ZONES_REFRESH_DELAY).
+Each run also rewrites the observatory's offer figures (support_chain/observatory/summaries.py).
 """
 
 import logging
@@ -49,6 +50,7 @@ from directory.models import (
 )
 from directory.services.bulk import insert_many
 from support_chain.models import Stage
+from support_chain.observatory.summaries import summarise_offers
 
 logger = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
@@ -264,6 +266,8 @@ def compute_white_zones(
             with connection.cursor() as cursor:  # fresh statistics for the summary's join that follows, and pages
                 cursor.execute(f"ANALYZE {CommuneReach._meta.db_table}")
         _summarise(region, progress)
+        # The observatory's offer figures, for all of France (offers covering France count in every territory).
+        summarise_offers(now=started)
         WhiteZoneRun.objects.create(
             region=region, radius_km=radius, communes=len(commune_ids), started_at=started, finished_at=timezone.now()
         )

@@ -1,7 +1,7 @@
 from .bulk_write import BulkWrite
 from .embedding import EmbedOrigin
 from .needs_watch import DISCLOSURE_THRESHOLD, NeedSignal, NeedsWatchCount, ReferralEvent, ReferralWatchCount
-from .reach import CommuneReach, ReachStatus, ReachSummary, WhiteZoneRun
+from .reach import CommuneReach, OfferSummary, ReachStatus, ReachSummary, WhiteZoneRun
 from .structure import (
     CALL_DATE_FIELDS,
     CLOSING_DATE_FIELD,
@@ -41,6 +41,7 @@ __all__ = [
     "BulkWrite",
     "CommuneReach",
     "ReachStatus",
+    "OfferSummary",
     "ReachSummary",
     "WhiteZoneRun",
     "DISCLOSURE_THRESHOLD",

@@ -53,6 +53,26 @@ class ReachSummary(models.Model):
         return f"{self.territory_id} × {self.stage_id}: {self.status}"
 
 
+class OfferSummary(models.Model):
+    """The published offers within a territory (France, région, département, EPCI), for one stage (or all of them:
+    `stage` empty) and one support level: how many, and how many were verified within STALE_AFTER when they were
+    counted. The observatory's offer figures, so that its pages read a few rows, not the offers; rewritten with the
+    white zones (support_chain/observatory/summaries.py)."""
+
+    territory = models.ForeignKey(Territory, models.CASCADE, related_name="+", verbose_name=_("territoire"))
+    stage = models.ForeignKey(Stage, models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("étape"))
+    support_level = models.PositiveSmallIntegerField(_("niveau d'accompagnement"), null=True, blank=True)
+    offers = models.PositiveIntegerField(_("offres"), default=0)
+    fresh = models.PositiveIntegerField(_("offres vérifiées depuis moins de 12 mois"), default=0)
+
+    class Meta:
+        verbose_name = _("offres d'un territoire")
+        verbose_name_plural = _("offres des territoires")
+
+    def __str__(self):
+        return f"{self.territory_id} × {self.stage_id} × {self.support_level}: {self.offers}"
+
+
 class WhiteZoneRun(models.Model):
     """One computation of the white zones (all of France, or one région): when, with which radius, how long."""
 

@@ -8,10 +8,13 @@ The daily run (`send_daily_digests`, beat task funding.tasks.alerts_daily):
 2. For each active subscription, what happened since its `checked_until`: new offers, new calls for projects,
    calls whose closing date changed, calls closing within 7 days (each call once, the day it enters the window);
    kept are those matching the subscription: a search through the directory's OfferFilter, a parcours through
-   the matching engine's hard filters (funding.selectors.where), both restricted to those few offers.
+   the matching engine's hard filters (funding.selectors.where), both restricted to those few offers. The run
+   reads the events of an instant, and matches a (kind, query, instant), once (`DailyRun`), whatever the number
+   of subscriptions sharing them.
 3. One digest per subscription and day at most (AlertDigest's unique constraint and the outbox key): running the
    task twice sends one e-mail. Every e-mail goes through the outbox, with List-Unsubscribe and
-   List-Unsubscribe-Post headers.
+   List-Unsubscribe-Post headers. Subscriptions are written CHUNK at a time, each chunk in one transaction of a
+   few statements (digests, outbox rows, `checked_until`), never a statement per subscription.
 """
 
 import datetime
@@ -20,7 +23,7 @@ import secrets
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -29,7 +32,7 @@ from django.utils.translation import gettext as _
 
 from accounts.magic_links import InvalidLink, make_token, read_token
 from accounts.models import Email
-from accounts.outbox import queue_email
+from accounts.outbox import outbox_row, queue_email, queue_emails
 from directory.filters import OfferFilter
 from directory.models import Offer
 from funding import selectors
@@ -46,6 +49,7 @@ CONFIRM_MAX_AGE = datetime.timedelta(days=3)
 UNSUBSCRIBE_MAX_AGE = datetime.timedelta(days=3650)  # an unsubscribe link works as long as the e-mails come
 CLOSING_SOON_DAYS = 7
 MAX_OFFERS_PER_SECTION = 20
+CHUNK = 500  # subscriptions per transaction of the daily run
 
 
 # --------------------------------------------------------------------------------------------- subscriptions
@@ -137,10 +141,15 @@ def alert_unsubscribe(*, token: str) -> AlertSubscription:
     return subscription
 
 
-def _queue(*, key: str, kind: str, to: list[str], template: str, context: dict, headers=None) -> Email | None:
+def _render(template: str, context: dict) -> tuple[str, str]:
+    """The subject and body of an alert e-mail."""
     context = {**context, "site_url": absolute_url("")}
     subject = render_to_string(f"alerts/emails/{template}_subject.txt", context).strip()
-    body = render_to_string(f"alerts/emails/{template}.txt", context)
+    return subject, render_to_string(f"alerts/emails/{template}.txt", context)
+
+
+def _queue(*, key: str, kind: str, to: list[str], template: str, context: dict, headers=None) -> Email | None:
+    subject, body = _render(template, context)
     return queue_email(key=key, kind=kind, to=to, subject=subject, body=body, headers=headers)
 
 
@@ -214,7 +223,7 @@ def matching_ids(subscription: AlertSubscription, candidate_ids: set[int], *, to
     form = ProfileForm(data)
     if not form.is_valid():
         return set()
-    profile = selectors.build_profile(**form.profile_values())
+    profile = selectors.build_profile(**form.profile_values(), for_ranking=False)
     conditions, params = selectors.where(profile, today=today)
     ids = sorted(candidate_ids)
     placeholders = ", ".join(["%s"] * len(ids))
@@ -227,14 +236,17 @@ def matching_ids(subscription: AlertSubscription, candidate_ids: set[int], *, to
         return {row[0] for row in cursor.fetchall()}
 
 
-def _sections(ids: set[int], events: Events, today: datetime.date) -> dict[str, list[Offer]]:
-    offers = {
+def _offers_of(events: Events) -> dict[int, Offer]:
+    """The offers the events name, with what a digest shows of them: one query."""
+    return {
         offer.pk: offer
-        for offer in Offer.objects.filter(pk__in=ids)
+        for offer in Offer.objects.filter(pk__in=events.ids)
         .select_related("structure")
         .only("pk", "title", "opens_on", "closes_on", "offer_type", "structure__name")
     }
 
+
+def _sections(ids: set[int], events: Events, offers: dict[int, Offer], today: datetime.date) -> dict[str, list[Offer]]:
     def pick(selected):
         chosen = sorted((offers[pk] for pk in selected if pk in offers), key=lambda o: (o.closes_on or today, o.title))
         return chosen[:MAX_OFFERS_PER_SECTION]
@@ -248,60 +260,104 @@ def _sections(ids: set[int], events: Events, today: datetime.date) -> dict[str, 
     }
 
 
-def send_digest(subscription: AlertSubscription, *, now: datetime.datetime, events_cache: dict) -> bool:
-    """Write this subscription's digest for today (at most one a day); True when an e-mail was written.
+class DailyRun:
+    """What one daily run reads once: the events since an instant (and the offers they name), and the digest
+    sections of a (kind, query, instant), shared by every subscription with that query checked until then."""
 
-    `events_cache` is the run's: the events since a moment, and the matches of a (kind, query, since)."""
-    today = timezone.localdate(now)
-    since = subscription.checked_until or subscription.confirmed_at
-    if since not in events_cache:
-        events_cache[since] = events_since(since, today=today)
-    events = events_cache[since]
-    # Many subscriptions share a query (and a `since`): matched once, their sections read once (the run's cache).
-    query = (subscription.kind, subscription.query, since)
-    if query not in events_cache:
-        ids = matching_ids(subscription, events.ids, today=today)
-        events_cache[query] = (ids, _sections(ids, events, today) if ids else {})
-    ids, sections = events_cache[query]
-    counts = {name: len(offers) for name, offers in sections.items() if offers}
-    try:
-        with transaction.atomic():
+    def __init__(self, now: datetime.datetime):
+        self.now = now
+        self.today = timezone.localdate(now)
+        self._events: dict[datetime.datetime, tuple[Events, dict[int, Offer]]] = {}
+        self._sections: dict[tuple, dict[str, list[Offer]]] = {}
+
+    def sections(self, subscription: AlertSubscription) -> dict[str, list[Offer]]:
+        since = subscription.checked_until or subscription.confirmed_at
+        if since not in self._events:
+            events = events_since(since, today=self.today)
+            self._events[since] = (events, _offers_of(events) if events.ids else {})
+        events, offers = self._events[since]
+        query = (subscription.kind, subscription.query, since)
+        if query not in self._sections:
+            ids = matching_ids(subscription, events.ids, today=self.today)
+            self._sections[query] = _sections(ids, events, offers, self.today) if ids else {}
+        return self._sections[query]
+
+
+def _digest_email(subscription: AlertSubscription, sections: dict, today: datetime.date) -> Email | None:
+    """The unsaved outbox row of a subscription's digest of the day (List-Unsubscribe headers, RFC 8058)."""
+    unsubscribe = unsubscribe_url(subscription)
+    subject, body = _render(
+        "digest",
+        {
+            "subscription": subscription,
+            "sections": sections,
+            "page_url": page_url(subscription),
+            "unsubscribe_url": unsubscribe,
+            "today": today,
+        },
+    )
+    return outbox_row(
+        key=f"alert-digest-{subscription.pk}-{today.isoformat()}",
+        kind="alert-digest",
+        to=[subscription.email],
+        subject=subject,
+        body=body,
+        headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+    )
+
+
+def _digested(subscription_ids, day: datetime.date) -> set[int]:
+    """Those of the subscriptions whose digest of the day is already written."""
+    return set(
+        AlertDigest.objects.filter(subscription_id__in=list(subscription_ids), day=day).values_list(
+            "subscription_id", flat=True
+        )
+    )
+
+
+def send_digests(subscriptions: list[AlertSubscription], run: DailyRun) -> int:
+    """Write today's digests of these subscriptions (at most one a day each) in one transaction; return how many.
+
+    A subscription whose digest of the day is out is left alone: what came since waits for tomorrow's. The others
+    are checked until the run's instant, with or without news. The subscriptions are locked and read again before
+    writing, so a run started at the same time (or an unsubscription meanwhile) cannot make a second e-mail."""
+    digested = _digested((subscription.pk for subscription in subscriptions), run.today)
+    drafts = {
+        subscription.pk: (subscription, run.sections(subscription))
+        for subscription in subscriptions
+        if subscription.pk not in digested
+    }
+    if not drafts:
+        return 0
+    with transaction.atomic():
+        locked = AlertSubscription.objects.active().select_for_update().filter(pk__in=list(drafts))
+        active = set(locked.values_list("pk", flat=True))
+        digested = _digested(active, run.today)
+        digests, emails, checked = [], [], []
+        for pk, (subscription, sections) in drafts.items():
+            if pk not in active or pk in digested:
+                continue
+            checked.append(pk)
+            counts = {name: len(offers) for name, offers in sections.items() if offers}
             if counts:
-                AlertDigest.objects.create(subscription=subscription, day=today, counts=counts)
-                unsubscribe = unsubscribe_url(subscription)
-                _queue(
-                    key=f"alert-digest-{subscription.pk}-{today.isoformat()}",
-                    kind="alert-digest",
-                    to=[subscription.email],
-                    template="digest",
-                    context={
-                        "subscription": subscription,
-                        "sections": sections,
-                        "page_url": page_url(subscription),
-                        "unsubscribe_url": unsubscribe,
-                        "today": today,
-                    },
-                    headers={
-                        "List-Unsubscribe": f"<{unsubscribe}>",
-                        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-                    },
-                )
-            elif AlertDigest.objects.filter(subscription=subscription, day=today).exists():
-                return False  # today's digest is out: what came since waits for tomorrow's
-            AlertSubscription.objects.filter(pk=subscription.pk).update(checked_until=now)
-    except IntegrityError:
-        return False  # today's digest was already written (a second run): what came since waits for tomorrow
-    return bool(counts)
+                digests.append(AlertDigest(subscription_id=pk, day=run.today, counts=counts))
+                emails.append(_digest_email(subscription, sections, run.today))
+        # The unique constraint and the outbox keys keep a digest single even past the lock (SQLite has none).
+        AlertDigest.objects.bulk_create(digests, ignore_conflicts=True)
+        queue_emails(emails)
+        AlertSubscription.objects.filter(pk__in=checked).update(checked_until=run.now)
+    return len(digests)
 
 
 def send_daily_digests(*, now: datetime.datetime | None = None) -> dict[str, int]:
     """The daily run (see the module's docstring). Idempotent: a second run the same day sends nothing more."""
     now = now or timezone.now()
     watch = refresh_watch(now=now)
-    sent = 0
-    events_cache: dict = {}
-    for subscription in AlertSubscription.objects.active().order_by("pk").iterator(chunk_size=500):
-        sent += send_digest(subscription, now=now, events_cache=events_cache)
+    run = DailyRun(now)
+    sent, last_pk = 0, 0
+    while chunk := list(AlertSubscription.objects.active().filter(pk__gt=last_pk).order_by("pk")[:CHUNK]):
+        sent += send_digests(chunk, run)
+        last_pk = chunk[-1].pk
     logger.info("alerts: %d digest(s) written", sent)
     result = {"digests": sent, **watch}
     AlertRun.objects.create(ran_at=now, counts=result)

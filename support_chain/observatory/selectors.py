@@ -1,6 +1,7 @@
-"""The observatory's figures for a territory (France, région, département, EPCI), read from the directory and the
-needs watch, grouped in the database (one grouped query per figure) and cached for an hour per territory and
-quarter: the pages never walk raw rows in Python.
+"""The observatory's figures for a territory (France, région, département, EPCI), read from stored aggregates only:
+the offers' summaries (directory's OfferSummary, support_chain/observatory/summaries.py), the white zones'
+(ReachSummary) and the needs watch's counts, a few rows per figure, and cached for an hour per territory and
+quarter: the pages never read the offers nor walk raw rows.
 
 Each figure is a `Table`: the rows an accessible table, a chart and a CSV download all show, so the three cannot
 disagree.
@@ -10,12 +11,12 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import Count, Q
-from django.utils import timezone
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from directory import needs_watch
-from directory.models import STALE_AFTER, Offer, ReachStatus, ReachSummary, ReferralEvent, Territory, TerritoryKind
+from directory.models import OfferSummary, ReachStatus, ReachSummary, ReferralEvent, Territory, TerritoryKind
 from support_chain.models import Need, Stage, SupportLevel
 
 CACHE_SECONDS = 3600
@@ -79,19 +80,13 @@ def _chart(rows: list[list], column: int) -> list[dict]:
     ]
 
 
-def _offers(territory: Territory):
-    offers = Offer.objects.published()
-    return offers if territory.kind == TerritoryKind.COUNTRY else offers.within(territory)
-
-
 def offers_by_stage(territory: Territory) -> Table:
+    """Published offers within the territory by stage and support level, from its stored summary."""
     levels = list(SupportLevel)
-    counts = (
-        Offer.stages.through.objects.filter(offer__in=_offers(territory).values("pk"))
-        .values("stage_id", "offer__support_level")
-        .annotate(n=Count("offer_id"))
+    counts = OfferSummary.objects.filter(territory=territory, stage__isnull=False).values_list(
+        "stage_id", "support_level", "offers"
     )
-    grid = {(row["stage_id"], row["offer__support_level"]): row["n"] for row in counts}
+    grid = {(stage_id, level): n for stage_id, level, n in counts}
     rows = []
     for stage in Stage.objects.order_by("position"):
         per_level = [grid.get((stage.pk, level.value), 0) for level in levels]
@@ -204,8 +199,10 @@ def referrals(territory: Territory, quarter: Quarter) -> Table:
 
 
 def freshness(territory: Territory) -> Table:
-    since = timezone.now() - STALE_AFTER
-    figures = _offers(territory).aggregate(total=Count("pk"), fresh=Count("pk", filter=Q(last_verified_at__gte=since)))
+    """Published offers within the territory, and those verified within 12 months when the summary was written."""
+    figures = OfferSummary.objects.filter(territory=territory, stage__isnull=True).aggregate(
+        total=Coalesce(Sum("offers"), 0), fresh=Coalesce(Sum("fresh"), 0)
+    )
     share = round(100 * figures["fresh"] / figures["total"]) if figures["total"] else 0
     rows = [[_("Offres publiées"), figures["total"]], [_("Vérifiées depuis moins de 12 mois"), figures["fresh"]]]
     table = Table("fraicheur", _("Fraîcheur de l'annuaire"), [_("Offres"), _("Nombre")], rows)

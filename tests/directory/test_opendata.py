@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from directory.models import Instrument, Network, PublicationStatus
+from directory.opendata import write_export
 from tests.factories import OfferFactory, StructureFactory, commune
 
 pytestmark = pytest.mark.django_db
@@ -193,3 +194,13 @@ def test_an_empty_directory_exports_empty_arrays(tmp_path):
     call_command("export_opendata", "--format", "data-inclusion", "--output", str(tmp_path))
     assert json.loads((tmp_path / "structures.json").read_text()) == []
     assert json.loads((tmp_path / "services.json").read_text()) == []
+
+
+@pytest.mark.parametrize("export_format, queries", [("data-inclusion", 12), ("dispositif-aide", 5)])
+def test_the_export_reads_a_fixed_number_of_queries(
+    directory, tmp_path, export_format, queries, django_assert_num_queries
+):
+    """Grouped reads only: no query per record (a column the records read but the export leaves out would cost one
+    per offer)."""
+    with django_assert_num_queries(queries):
+        write_export(export_format, tmp_path)

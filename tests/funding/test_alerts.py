@@ -12,6 +12,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import outbox
 from accounts.models import Email
 from funding.alerts import services
 from funding.alerts.models import AlertDigest, AlertSubscription
@@ -244,3 +245,55 @@ def test_atom_feed_of_open_calls_per_territory_and_stage(client, structure):
     assert "AAP Calvados" in everywhere and "AAP consolidation" in everywhere and "AAP clos" not in everywhere
     unknown = client.get(reverse("funding:calls_feed"), {"territoire": "COM-99999"})
     assert unknown.status_code == 404
+
+
+# A run: the watch's diff (6), the day's events and their offers (4), the one query matched (3), the empty chunk
+# that ends the loop and the run's record (2). A chunk: read, its digests of the day, then in its transaction the
+# lock, the digests again, the digests, the outbox keys, rows and ids, checked_until (11, savepoints included).
+QUERIES_PER_RUN, QUERIES_PER_CHUNK = 15, 11
+
+
+def _confirmed(count: int, query=SEARCH, kind="search", since=None) -> list[AlertSubscription]:
+    return AlertSubscription.objects.bulk_create(
+        AlertSubscription(
+            email=f"abonne-{index}@exemple.org",
+            kind=kind,
+            query=urlencode(query),
+            label=f"Alerte {index}",
+            nonce=f"{index:016x}",
+            confirmed_at=since,
+            checked_until=since,
+        )
+        for index in range(count)
+    )
+
+
+@pytest.mark.parametrize("count", [3, 12])
+def test_the_daily_run_writes_in_chunks_not_per_subscription(
+    count, structure, empty_cache, monkeypatch, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    """Many subscriptions of one query: matched once, each chunk written in a few statements and its e-mails
+    queued in one task, one e-mail each with its own unsubscribe link; the second run of the day writes nothing."""
+    monkeypatch.setattr(services, "CHUNK", 5)
+    queued = []
+    monkeypatch.setattr(outbox, "enqueue", queued.append)
+    with time_machine.travel(at(1), tick=False):
+        services.send_daily_digests()
+        subscriptions = _confirmed(count, since=timezone.now())
+        unsubscribed = _confirmed(1, since=timezone.now())[0]
+        AlertSubscription.objects.filter(pk=unsubscribed.pk).update(unsubscribed_at=timezone.now(), email="")
+    with time_machine.travel(at(2), tick=False):
+        OfferFactory(structure=structure, title="Nouvelle offre", coverage=["DEP-23"])
+        chunks = (count + 4) // 5  # the unsubscribed one is not read
+        with django_capture_on_commit_callbacks(execute=True):
+            with django_assert_num_queries(QUERIES_PER_RUN + QUERIES_PER_CHUNK * chunks):
+                assert services.send_daily_digests()["digests"] == count
+        assert services.send_daily_digests()["digests"] == 0
+    assert [len(ids) for ids in queued] == [min(5, count - start) for start in range(0, count, 5)]
+    emails = list(Email.objects.filter(kind="alert-digest"))
+    assert sorted(e.to[0] for e in emails) == sorted(s.email for s in subscriptions)
+    assert all("Nouvelle offre" in e.body for e in emails)
+    assert len({e.headers["List-Unsubscribe"] for e in emails}) == count
+    assert AlertDigest.objects.count() == count
+    deliver_outbox()
+    assert len(mail.outbox) == count

@@ -9,9 +9,11 @@ import pytest
 import time_machine
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
 
 from directory import needs_watch
 from directory.models import NeedSignal
+from support_chain.observatory.summaries import summarise_offers
 from tests.factories import OfferFactory, StructureFactory, commune
 
 pytestmark = pytest.mark.django_db
@@ -23,6 +25,7 @@ def observed():
     OfferFactory(structure=structure, coverage=["DEP-23"], stages=["emergence", "creation"], support_level=2)
     OfferFactory(structure=structure, coverage=["EPCI-200044014"], stages=["emergence"], support_level=1)
     OfferFactory(structure=structure, coverage=["DEP-14"], stages=["emergence"], last_verified_at=None)
+    summarise_offers()  # what the white zones' run does, nightly and after approvals
     faux = commune("23077")
     with time_machine.travel(datetime.datetime(2026, 2, 10, 12, tzinfo=datetime.UTC)):
         for _ in range(6):
@@ -157,3 +160,46 @@ def test_referral_figures_sent_answered_accepted_outcomes_and_median_time_to_fir
         client.get(reverse("observatory:detail", args=["DEP-79"]), {"trimestre": "2026-T1"}).content.decode()
     )
     assert "<title>Envoyée : 6</title>" in page and '<th scope="row">Prise en charge</th><td>5</td>' in page
+
+
+def test_offer_summaries_count_each_offer_within_each_territory_once(django_assert_max_num_queries):
+    """The stored figures are those of Offer.objects.within() (each offer once, however many of its coverage
+    territories lie in the territory), for France, a région, a département and an EPCI; a page reads them in a
+    few queries, whatever the number of offers."""
+    from django.db.models import Count, Q
+
+    from directory.models import STALE_AFTER, Offer, OfferSummary, Territory
+    from support_chain.observatory import selectors
+    from support_chain.observatory.selectors import Quarter
+
+    structure = StructureFactory(commune=commune("23077"))
+    OfferFactory(structure=structure, coverage=["COM-23077", "COM-23096", "DEP-23"], stages=["emergence", "creation"])
+    OfferFactory(structure=structure, coverage=["FR"], stages=["consolidation"], support_level=3)
+    OfferFactory(structure=structure, coverage=["EPCI-200044014"], stages=["emergence"], last_verified_at=None)
+    OfferFactory(structure=structure, coverage=["DEP-14"], stages=["emergence"])
+    OfferFactory(structure=structure, coverage=["DEP-23"], stages=["emergence"], status="draft")
+    summarise_offers()
+    since = timezone.now() - STALE_AFTER
+    for key in ("FR", "REG-75", "DEP-23", "EPCI-200044014", "DEP-14"):
+        territory = Territory.objects.get(key=key)
+        offers = Offer.objects.published()
+        offers = offers if key == "FR" else offers.within(territory)
+        live = {
+            (row["stage_id"], row["offer__support_level"]): row["n"]
+            for row in Offer.stages.through.objects.filter(offer__in=offers.values("pk"))
+            .values("stage_id", "offer__support_level")
+            .annotate(n=Count("offer_id"))
+        }
+        stored = {
+            (stage_id, level): n
+            for stage_id, level, n in OfferSummary.objects.filter(territory=territory, stage__isnull=False).values_list(
+                "stage_id", "support_level", "offers"
+            )
+        }
+        assert stored == live, key
+        totals = offers.aggregate(total=Count("pk"), fresh=Count("pk", filter=Q(last_verified_at__gte=since)))
+        table = selectors.freshness(territory)
+        assert [row[1] for row in table.rows] == [totals["total"], totals["fresh"]], key
+    cache.clear()
+    with django_assert_max_num_queries(10):
+        selectors.figures(Territory.objects.get(key="FR"), Quarter.of(timezone.localdate()))
