@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from directory.models import Territory
+from directory.models import Territory, WhiteZoneRun
 from support_chain.observatory import selectors
 from support_chain.observatory.selectors import OBSERVED_KINDS, Quarter
 
@@ -42,6 +42,8 @@ def _page(request, territory):
         "tables": tables,
         "children": selectors.children(territory),
         "freshness_share": tables[-1].share,
+        # The offers' figures and the white zones are stored by the white zones' run: the page says as of when.
+        "figures_as_of": WhiteZoneRun.objects.order_by("-finished_at").values_list("finished_at", flat=True).first(),
     }
     return render(request, "observatory/territory.html", context)
 

@@ -75,8 +75,10 @@ def test_france_page_and_unknown_or_unobserved_territories(client, observed):
 
 def test_population_without_in_person_support_per_stage_from_the_stored_white_zones(client):
     from django.db.models import Sum
+    from django.utils import timezone
+    from django.utils.formats import date_format
 
-    from directory.models import CommuneReach, ReachStatus, Territory
+    from directory.models import CommuneReach, ReachStatus, Territory, WhiteZoneRun
     from support_chain.white_zones import compute_white_zones
 
     gueret = commune("23096")
@@ -92,6 +94,7 @@ def test_population_without_in_person_support_per_stage_from_the_stored_white_zo
     assert (
         "Aucune donnée pour ce territoire" in before.split("Population sans accompagnement")[1].split("</section>")[0]
     )
+    assert "pas encore calculés" in before  # the page says its stored figures are not computed yet
 
     compute_white_zones(region=Territory.objects.get(key="REG-75"))
     cache.clear()  # the pages' figures are cached for an hour
@@ -112,6 +115,9 @@ def test_population_without_in_person_support_per_stage_from_the_stored_white_zo
     page = html.unescape(client.get(url, {"trimestre": "2026-T1"}).content.decode())
     assert f"<title>Émergence : {population}</title>" in page  # the chart's bar
     assert f'<th scope="row">Émergence</th><td>{population}</td>' in page  # the accessible table
+    run = WhiteZoneRun.objects.get()
+    as_of = date_format(timezone.localtime(run.finished_at), "j F Y à H:i")
+    assert f"chiffres calculés le {as_of}" in page  # and as of when
 
 
 def test_referral_figures_sent_answered_accepted_outcomes_and_median_time_to_first_answer(client):
