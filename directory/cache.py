@@ -38,6 +38,15 @@ CACHE_TIMEOUT = 24 * 3600
 DIRECTORY_APPS = {"directory", "support_chain"}
 
 
+# Settings that change what the public pages show: a deploy changing one never serves what was computed before it.
+PAGE_SETTINGS = ("PROXIMITY_RADIUS_KM", "REGION_MIN_STRUCTURES", "LANGUAGE_CODE")
+
+
+def settings_fingerprint() -> str:
+    values = repr(tuple(getattr(settings, name, None) for name in PAGE_SETTINGS))
+    return hashlib.sha256(values.encode()).hexdigest()[:8]
+
+
 def directory_version() -> int | None:
     """The current version, or None when the cache cannot be reached."""
     try:
@@ -78,7 +87,7 @@ def cached(name: str, key: object, compute):
     if version is None:
         return compute()
     digest = hashlib.sha256(repr(key).encode()).hexdigest()[:32]
-    cache_key = f"directory:{version}:{name}:{digest}"
+    cache_key = f"directory:{version}:{settings_fingerprint()}:{name}:{digest}"
     try:
         value = cache.get(cache_key)
     except Exception:  # noqa: BLE001
@@ -114,7 +123,7 @@ def public_etag(request, *args, **kwargs) -> str | None:
     version = directory_version()
     if version is None:
         return None
-    return f'"{version}-{timezone.localdate().isoformat()}"'
+    return f'"{version}-{settings_fingerprint()}-{timezone.localdate().isoformat()}"'
 
 
 def dont_keep(request) -> None:

@@ -8,6 +8,7 @@ from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -176,7 +177,9 @@ def results(request):
         return _rubric(request, context, rubric)
     # Each « mon parcours » shown counts in the needs watch, whether its page is computed or kept (below).
     _watch_needs(profile)
-    return _overview(request, context, query)
+    response = _overview(request, context, query)
+    patch_cache_control(response, no_store=True)  # each showing counts: no browser shows it again uncounted
+    return response
 
 
 @cache_public_page

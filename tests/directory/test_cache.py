@@ -200,3 +200,33 @@ def test_a_chain_page_answers_a_conditional_get_and_a_visitor_with_a_session_get
     client.force_login(make_curator("REG-75"))
     response = client.get(url)
     assert not response.has_header("ETag") and "Étiquetée" in response.content.decode()
+
+
+def test_a_curator_added_or_removed_shows_on_the_chain_page_at_once(public, settings):
+    """The chain's banner (« L'annuaire de cette région n'est pas encore renseigné ») reads the région's curators:
+    giving or taking a région from a curator is a write to the directory."""
+    settings.REGION_MIN_STRUCTURES = 1
+    StructureFactory(commune=commune("23077"))
+    url = reverse("support_chain:chain_detail", args=["COM-23077"])
+    assert "data-region-banner" in public.get(url).content.decode()
+    user = make_curator("REG-75")
+    assert "data-region-banner" not in public.get(url).content.decode()
+    user.curator.regions.clear()
+    assert "data-region-banner" in public.get(url).content.decode()
+    user.curator.regions.add(commune("23077").region)
+    assert "data-region-banner" not in public.get(url).content.decode()
+    user.delete()
+    assert "data-region-banner" in public.get(url).content.decode()
+
+
+def test_a_setting_the_pages_depend_on_changes_them_without_a_write(public, settings):
+    """A deploy changing the proximity radius or the curated-région threshold serves nothing computed before."""
+    settings.REGION_MIN_STRUCTURES = 1
+    StructureFactory(commune=commune("23077"))
+    make_curator("REG-75")
+    url = reverse("support_chain:chain_detail", args=["COM-23077"])
+    first = public.get(url)
+    assert "data-region-banner" not in first.content.decode()
+    settings.REGION_MIN_STRUCTURES = 5
+    again = public.get(url, headers={"if-none-match": first["ETag"]})
+    assert again.status_code == 200 and "data-region-banner" in again.content.decode()

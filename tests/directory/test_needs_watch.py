@@ -89,6 +89,7 @@ def test_a_kept_parcours_page_still_counts_and_a_write_changes_what_it_counts(cl
     first = client.get(reverse("funding:results"), query)
     second = client.get(reverse("funding:results"), query)
     assert first.context is not None and second.context is None  # the second one is the kept page
+    assert "no-store" in second["Cache-Control"]  # each showing counts: no browser shows it again uncounted
     assert "Permanence de Faux" in second.content.decode()
     assert [(cell["unmet"], cell["count"]) for cell in cells()] == [(False, 2)]
     offer.mode_presentiel = False
