@@ -27,3 +27,17 @@ def test_a_run_without_chromium_says_so_at_the_end(tmp_path):
     assert any(
         "browser tests skipped: Chromium not found" in line and "apt-get install chromium" in line for line in tail
     ), result.stdout[-2000:]
+
+
+def test_make_bench_finds_every_benchmark():
+    """`make bench` runs `python -m benchmarks`: the package, its entry point and each bench_*.py with a run()."""
+    import importlib
+    import importlib.util
+    import pkgutil
+
+    assert importlib.util.find_spec("benchmarks.__main__") is not None
+    folder = ROOT / "benchmarks"
+    names = [module.name for module in pkgutil.iter_modules([str(folder)]) if module.name.startswith("bench_")]
+    assert "bench_pages" in names and "bench_load" in names
+    for name in names:
+        assert callable(importlib.import_module(f"benchmarks.{name}").run), name
