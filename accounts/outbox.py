@@ -50,24 +50,13 @@ def publish(name: str, *, args=(), kwargs=None, **options) -> bool:
     return True
 
 
-def queue_email(
-    *,
-    kind: str,
-    to: list[str],
-    subject: str,
-    body: str,
-    reply_to: list[str] = (),
-    key: str = "",
-    headers: dict | None = None,
-    group: str = "",
-) -> Email | None:
-    """Write one e-mail to the outbox (at most once per key) and queue its sending after commit.
+def queue_email(**fields) -> Email | None:
+    """Write one e-mail to the outbox (at most once per key) and queue its sending after commit; `fields` are
+    `outbox_row`'s.
 
     Without a key every call writes a new e-mail. Return the new row, or None when there was no address or the
     key was already written."""
-    row = outbox_row(
-        kind=kind, to=to, subject=subject, body=body, reply_to=reply_to, key=key, headers=headers, group=group
-    )
+    row = outbox_row(**fields)
     if row is None:
         return None
     email, created = Email.objects.get_or_create(

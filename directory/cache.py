@@ -104,9 +104,15 @@ def cached(name: str, key: object, compute):
 def on_model_write(sender, **kwargs) -> None:
     """post_save, post_delete and m2m_changed receiver: bump the version for the directory's models."""
     if sender._meta.app_label in DIRECTORY_APPS:
-        if kwargs.get("action", "post_").startswith("pre_"):
-            return
-        directory_changed(using=kwargs.get("using"))
+        on_public_write(sender, **kwargs)
+
+
+def on_public_write(sender, **kwargs) -> None:
+    """The same receiver for one model another app connects it to, because public pages read it (accounts'
+    curators: whether a région's directory is curated)."""
+    if kwargs.get("action", "post_").startswith("pre_"):
+        return
+    directory_changed(using=kwargs.get("using"))
 
 
 def public_etag(request, *args, **kwargs) -> str | None:
